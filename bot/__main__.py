@@ -1,0 +1,82 @@
+"""The command line: ``python -m bot <command>``.
+
+Every command reads the settings first, so a misconfigured deployment stops with one line that
+names the variable (exit code 2) before it touches the database or Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _rules(_settings: Settings) -> int:
+    from bot.care.rules import format_rule_table
+
+    print(format_rule_table())
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.db.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.database.url)
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    """Go live: long polling against TELEGRAM_API_BASE_URL with the configured token."""
+    from telegram import Update
+
+    from bot import logs
+    from bot.clock import SystemClock
+    from bot.db.engine import create_engine, session_factory
+    from bot.db.migrate import upgrade_to_head
+    from bot.telegram.app import build_application
+
+    settings.require_token()
+    logs.configure()
+    upgrade_to_head(settings.database.url)
+    engine = create_engine(settings.database.url)
+    application = build_application(settings, session_factory(engine), SystemClock())
+
+    async def _dispose(_application: object) -> None:
+        await engine.dispose()
+
+    application.post_shutdown = _dispose
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+COMMANDS = {
+    "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
+    "migrate": (_migrate, "bring the database schema up to date"),
+    "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="BackCheck: follow-up after an acute back-muscle strain, on Telegram.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_handler, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    arguments = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        handler, _help = COMMANDS[arguments.command]
+        return handler(settings)
+    except ConfigError as error:
+        print(f"backcheck: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Deployment settings, read from the environment and an optional ``.env`` file.
+
+Each concern is its own settings class with its own prefix, so a variable's name says what it
+configures. A wrong value must stop the bot before it talks to anyone: ``load_settings`` turns
+pydantic's report into one line that names the variable and what it expects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.care.phases import Protocol
+
+OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///backcheck.db"
+_SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_S = TypeVar("_S", bound=BaseSettings)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class _EnvSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+
+class TelegramSettings(_EnvSettings, env_prefix="TELEGRAM_"):
+    bot_token: SecretStr | None = Field(
+        default=None,
+        description="the bot token from @BotFather, like 123456:ABC-DEF",
+    )
+    api_base_url: str = Field(
+        default=OFFICIAL_API_BASE_URL,
+        description="an http(s) URL of a Bot API server ending before the token, "
+        "like https://api.telegram.org/bot",
+    )
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
+            raise ValueError("not a bot token")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("not an http(s) URL")
+        return value
+
+
+class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
+    url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="an async SQLAlchemy URL: sqlite+aiosqlite:///FILE or "
+        "postgresql+asyncpg://USER@HOST/DB",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(tuple(f"{driver}://" for driver in _SUPPORTED_DRIVERS)):
+            raise ValueError("unsupported driver")
+        return value
+
+
+class AdminSettings(_EnvSettings, env_prefix="ADMIN_"):
+    ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(),
+        description="comma-separated Telegram user ids of the operator's admins, like 1234,5678",
+    )
+    alert_chat_id: int | None = Field(
+        default=None,
+        description="the Telegram chat id (a number) where admins get alerts",
+    )
+
+    pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="a long random string that keys the pseudonyms admins see "
+        "(default: derived from the bot token)",
+    )
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.split(",") if part.strip())
+        return value
+
+
+class CareSettings(_EnvSettings):
+    emergency_number: str = Field(
+        default="112",
+        description="the emergency telephone number of the deployment's country, like 112 or 999",
+    )
+    urgent_care_text: str = Field(
+        default="your doctor's surgery (ask for a same-day appointment) or your local urgent "
+        "care line",
+        description="who to contact for same-day care, in plain words, like 'NHS 111'",
+    )
+    default_timezone: str = Field(
+        default="UTC",
+        description="an IANA time zone name, like Europe/London",
+    )
+    care_protocol: Protocol = Field(
+        default=Protocol.SEED,
+        description="the care protocol: 'seed' or 'heat-first'",
+    )
+
+    allow_protocol_choice: bool = Field(
+        default=False,
+        description="true or false: may people choose ice-then-heat or heat-first in /settings",
+    )
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _phone_number(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{2,6}", value):
+            raise ValueError("not a short emergency number")
+        return value
+
+    @field_validator("urgent_care_text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        return value.strip()
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("unknown time zone") from error
+        return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a deployment, grouped by concern."""
+
+    telegram: TelegramSettings
+    database: DatabaseSettings
+    admin: AdminSettings
+    care: CareSettings
+
+    def require_token(self) -> SecretStr:
+        """The token, for commands that talk to Telegram; a missing one is a config error."""
+        if self.telegram.bot_token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: expected "
+                + _describe(TelegramSettings, "bot_token")
+            )
+        return self.telegram.bot_token
+
+
+def _describe(settings_class: type[BaseSettings], field: str) -> str:
+    description = settings_class.model_fields[field].description
+    return description or "a valid value"
+
+
+def _env_name(settings_class: type[BaseSettings], field: str) -> str:
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    return f"{prefix}{field}".upper()
+
+
+def _load(settings_class: type[_S], overrides: dict[str, Any]) -> _S:
+    try:
+        return settings_class(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        shown = "" if field == "bot_token" else f", got {first.get('input')!r}"
+        raise ConfigError(
+            f"{_env_name(settings_class, field)} is invalid{shown}: expected "
+            + _describe(settings_class, field)
+        ) from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read every setting; keyword overrides (``database_url=...``) win over the environment.
+
+    Raises ConfigError with one line for the operator; never a traceback.
+    """
+    groups: dict[type[BaseSettings], dict[str, Any]] = {
+        TelegramSettings: {},
+        DatabaseSettings: {},
+        AdminSettings: {},
+        CareSettings: {},
+    }
+    for key, value in overrides.items():
+        for settings_class, values in groups.items():
+            prefix = str(settings_class.model_config.get("env_prefix", "")).lower()
+            name = key.removeprefix(prefix)
+            if key.startswith(prefix) and name in settings_class.model_fields:
+                values[name] = value
+                break
+        else:
+            raise TypeError(f"unknown setting {key}")
+    return Settings(
+        telegram=_load(TelegramSettings, groups[TelegramSettings]),
+        database=_load(DatabaseSettings, groups[DatabaseSettings]),
+        admin=_load(AdminSettings, groups[AdminSettings]),
+        care=_load(CareSettings, groups[CareSettings]),
+    )

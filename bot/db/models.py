@@ -1,0 +1,245 @@
+"""The data model: every piece of state BackCheck has lives in these tables.
+
+Conversation progress, schedules and outgoing messages are rows, not memory, so that a restart
+or a second worker continues exactly where the last one stopped (ARCHITECTURE principle 3).
+Every row about a person hangs off ``people`` with ``ON DELETE CASCADE``: erasing a person is
+one delete.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import UTCDateTime
+
+# Alembic needs stable constraint names to alter tables in SQLite's batch mode.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+def _enum(enum_class: type[StrEnum]) -> Enum:
+    """A portable enum column: plain text on both databases, values as written in the code."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class PersonStatus(StrEnum):
+    ENROLLING = "enrolling"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    INELIGIBLE = "ineligible"
+
+
+class EpisodeStatus(StrEnum):
+    ACTIVE = "active"
+    RECOVERED = "recovered"
+    ENDED = "ended"
+
+
+class CheckInStatus(StrEnum):
+    SENT = "sent"
+    ANSWERED = "answered"
+    MISSED = "missed"
+
+
+class DueKind(StrEnum):
+    """What a queued message is; the order of delivery follows ``DUE_PRIORITY``."""
+
+    ESCALATION = "escalation"
+    CHECKIN = "checkin"
+    REMINDER = "reminder"
+    SWITCH = "switch"
+    TIP = "tip"
+
+
+DUE_PRIORITY = {
+    DueKind.ESCALATION: 0,
+    DueKind.SWITCH: 1,
+    DueKind.CHECKIN: 2,
+    DueKind.REMINDER: 3,
+    DueKind.TIP: 4,
+}
+"""Lower goes first: escalations outrank any backlog (ARCHITECTURE principle 5)."""
+
+
+class DueStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Person(Base):
+    """Someone who has started the bot. Before consent only what is needed to answer is kept."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    checkin_time: Mapped[time | None] = mapped_column(Time)
+    consent_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    referral_source: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[PersonStatus] = mapped_column(_enum(PersonStatus))
+    missed_in_a_row: Mapped[int] = mapped_column(SmallInteger, default=0)
+    blocked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    episodes: Mapped[list[Episode]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Episode(Base):
+    """One back strain, from its onset to the end of follow-up."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    onset_at: Mapped[datetime]
+    mechanism: Mapped[str] = mapped_column(String(24))
+    activity: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    baseline_pain: Mapped[int] = mapped_column(SmallInteger)
+    protocol: Mapped[str] = mapped_column(String(16))
+    first_episode: Mapped[bool] = mapped_column(Boolean)
+    enrolment_red_flags: Mapped[list[str]]
+    milestones_done: Mapped[list[str]]
+    status: Mapped[EpisodeStatus] = mapped_column(_enum(EpisodeStatus))
+    started_at: Mapped[datetime]
+    recovered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="episodes")
+
+
+class CheckIn(Base):
+    """A day's check-in: asked (scheduled or on demand) and, when answered, its answers."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("episode_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[str] = mapped_column(String(16))
+    day: Mapped[int] = mapped_column(SmallInteger)
+    due_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus))
+    pain: Mapped[int | None] = mapped_column(SmallInteger)
+    red_flags: Mapped[list[str]]
+    walked: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Escalation(Base):
+    """A safety message the rules required: which rule, on what facts, and when it went out."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="SET NULL"))
+    rule_id: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    facts: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None]
+
+
+class DueMessage(Base):
+    """A message the bot owes someone: the due queue.
+
+    The unique key (person, kind, slot) makes owing the same message twice impossible, whatever
+    number of workers schedule it; ``lease_until`` lets another worker take a row whose claimer
+    died.
+    """
+
+    __tablename__ = "due_messages"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "slot"),
+        Index("ix_due_messages_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[DueKind] = mapped_column(_enum(DueKind))
+    slot: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[DueStatus] = mapped_column(_enum(DueStatus))
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    lease_until: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any]]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """Which question a person is on, and the answers given so far in this conversation.
+
+    ``turn`` counts the questions asked; every button carries the turn it was asked in, so a
+    tap on an older question (or the same button twice) is recognised as stale and changes
+    nothing.
+    """
+
+    __tablename__ = "conversations"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]]
+    turn: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,106 @@
+"""A misconfigured deployment stops with one line naming the variable, exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.care.phases import Protocol
+from bot.config import OFFICIAL_API_BASE_URL, ConfigError, load_settings
+
+_SETTINGS_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "ADMIN_IDS",
+    "ADMIN_ALERT_CHAT_ID",
+    "EMERGENCY_NUMBER",
+    "URGENT_CARE_TEXT",
+    "DEFAULT_TIMEZONE",
+    "CARE_PROTOCOL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in _SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARIABLES}
+    environment.update(env)
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_defaults_need_nothing_installed() -> None:
+    settings = load_settings()
+    assert settings.database.url == "sqlite+aiosqlite:///backcheck.db"
+    assert settings.telegram.api_base_url == OFFICIAL_API_BASE_URL
+    assert settings.care.emergency_number == "112"
+    assert settings.care.care_protocol is Protocol.SEED
+    assert settings.admin.ids == frozenset()
+    assert settings.telegram.bot_token is None
+
+
+def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ADMIN_IDS=11, 22\nCARE_PROTOCOL=heat-first\n")
+    monkeypatch.setenv("EMERGENCY_NUMBER", "999")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:abc-DEF_ghi")
+    settings = load_settings()
+    assert settings.admin.ids == frozenset({11, 22})
+    assert settings.care.care_protocol is Protocol.HEAT_FIRST
+    assert settings.care.emergency_number == "999"
+    assert settings.require_token().get_secret_value() == "123456:abc-DEF_ghi"
+    assert "abc-DEF" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("ADMIN_IDS", "alice,bob", "comma-separated Telegram user ids"),
+        ("ADMIN_ALERT_CHAT_ID", "staff", "chat id"),
+        ("DATABASE_URL", "mysql://localhost/x", "sqlite+aiosqlite"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("CARE_PROTOCOL", "cold-only", "'seed' or 'heat-first'"),
+        ("EMERGENCY_NUMBER", "call someone", "emergency telephone number"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x", "http(s) URL"),
+    ],
+)
+def test_a_bad_value_is_one_clear_line_and_exit_2(
+    tmp_path: Path, variable: str, value: str, expected: str
+) -> None:
+    result = _run(tmp_path, "rules", **{variable: value})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_token_is_named_but_never_printed(tmp_path: Path) -> None:
+    result = _run(tmp_path, "rules", TELEGRAM_BOT_TOKEN="not a token with secret-part")
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "secret-part" not in result.stderr
+
+
+def test_a_missing_token_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
+        load_settings().require_token()
