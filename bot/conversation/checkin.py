@@ -1,0 +1,261 @@
+"""The check-in: pain now, "anything new?", a walk, a note; then the trend and the advice.
+
+The pain score is saved the moment it is given, so a person who stops halfway still counts as
+having checked in. Red flags escalate when tapped; the trend rules run once the check-in ends.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot import care, texts
+from bot.conversation import parsing
+from bot.conversation.enrolment import first_checkin, pain_buttons
+from bot.conversation.escalate import escalate
+from bot.conversation.flow import Step, finish, goto
+from bot.conversation.schedule_text import when_text
+from bot.conversation.turn import Button, Outgoing, Turn
+from bot.db import repository
+from bot.db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Person
+
+NOTE_LIMIT = 500
+"""A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
+FLAG_BUTTONS_PER_ROW = 2
+
+
+def person_zone(person: Person) -> ZoneInfo:
+    assert person.timezone is not None, "an enrolled person has a time zone"
+    return ZoneInfo(person.timezone)
+
+
+async def start_checkin(turn: Turn, episode: Episode, *, due_at_slot: bool = False) -> None:
+    """Open (or reopen) today's check-in and ask for the pain score.
+
+    ``/checkin`` counts as the day's check-in: it uses the same row as the scheduled one, so a
+    day never has two.
+    """
+    person = turn.require_person()
+    zone = person_zone(person)
+    slot = turn.now.astimezone(zone).date().isoformat()
+    check_in = await repository.check_in_for_slot(turn.session, episode.id, slot)
+    if check_in is None:
+        check_in = CheckIn(
+            episode_id=episode.id,
+            person_id=person.id,
+            slot=slot,
+            day=care.episode_day(episode.onset_at, turn.now, zone),
+            sent_at=turn.now,
+            status=CheckInStatus.SENT,
+            red_flags=[],
+        )
+        turn.session.add(check_in)
+        await turn.session.flush()
+    elif check_in.status is CheckInStatus.ANSWERED and not due_at_slot:
+        turn.say(texts.CHECKIN_REPLACES)
+    turn.begin(check_in_id=check_in.id, episode_id=episode.id)
+    await goto(turn, CheckinPain.name)
+
+
+async def _check_in(turn: Turn) -> CheckIn:
+    check_in = await turn.session.get(CheckIn, turn.answers["check_in_id"])
+    assert check_in is not None
+    return check_in
+
+
+async def _episode(turn: Turn) -> Episode:
+    episode = await turn.session.get(Episode, turn.answers["episode_id"])
+    assert episode is not None
+    return episode
+
+
+def _question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...]) -> Outgoing:
+    assert turn.conversation is not None
+    return Outgoing(text, buttons=buttons, turn=turn.conversation.turn)
+
+
+class CheckinPain(Step):
+    name = "checkin_pain"
+
+    async def ask(self, turn: Turn) -> Outgoing:
+        check_in = await _check_in(turn)
+        return _question(turn, texts.CHECKIN_PAIN.format(day=check_in.day), pain_buttons())
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        score = parsing.pain_score(value)
+        if score is None:
+            return False
+        await self._accept(turn, score)
+        return True
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        score = parsing.pain_score(text)
+        if score is None:
+            turn.say(texts.PAIN_INVALID)
+            return
+        await self._accept(turn, score)
+
+    async def _accept(self, turn: Turn, score: int) -> None:
+        check_in = await _check_in(turn)
+        check_in.pain = score
+        check_in.status = CheckInStatus.ANSWERED
+        check_in.answered_at = turn.now
+        check_in.red_flags = []
+        turn.require_person().missed_in_a_row = 0
+        await goto(turn, CheckinNew.name)
+
+
+class CheckinNew(Step):
+    name = "checkin_new"
+
+    async def ask(self, turn: Turn) -> Outgoing:
+        labels = texts.CHECKIN_NEW_LABELS
+        buttons = ((Button(labels["no"], "no"), Button(labels["yes"], "yes")),)
+        return _question(turn, texts.CHECKIN_NEW, buttons)
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        if value == "no":
+            await goto(turn, CheckinWalk.name)
+        elif value == "yes":
+            await goto(turn, CheckinFlags.name)
+        else:
+            return False
+        return True
+
+
+CHECKIN_FLAGS: tuple[care.RedFlag, ...] = tuple(
+    dict.fromkeys(flag for group in care.CHECKIN_GROUPS for flag in group.flags)
+)
+
+
+class CheckinFlags(Step):
+    name = "checkin_flags"
+
+    async def ask(self, turn: Turn) -> Outgoing:
+        chosen = set((await _check_in(turn)).red_flags)
+        open_flags = [flag for flag in CHECKIN_FLAGS if flag.value not in chosen]
+        questions = "\n".join(f"• {texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
+        buttons = [Button(texts.RED_FLAG_LABELS[flag], flag.value) for flag in open_flags]
+        rows = [
+            tuple(buttons[i : i + FLAG_BUTTONS_PER_ROW])
+            for i in range(0, len(buttons), FLAG_BUTTONS_PER_ROW)
+        ]
+        rows.append((Button(texts.THATS_ALL, "done"),))
+        return _question(turn, texts.CHECKIN_FLAGS.format(questions=questions), tuple(rows))
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        if value == "done":
+            await goto(turn, CheckinWalk.name)
+            return True
+        check_in = await _check_in(turn)
+        flag = next((f for f in CHECKIN_FLAGS if f.value == value), None)
+        if flag is None or flag.value in check_in.red_flags:
+            return False
+        check_in.red_flags = [*check_in.red_flags, flag.value]
+        await escalate(
+            turn,
+            care.red_flag_escalations([flag]),
+            episode_id=check_in.episode_id,
+            check_in_id=check_in.id,
+        )
+        await goto(turn, self.name)
+        return True
+
+
+class CheckinWalk(Step):
+    name = "checkin_walk"
+
+    async def ask(self, turn: Turn) -> Outgoing:
+        labels = texts.CHECKIN_WALK_LABELS
+        buttons = ((Button(labels["yes"], "yes"), Button(labels["no"], "no")),)
+        return _question(turn, texts.CHECKIN_WALK, buttons)
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        if value not in texts.CHECKIN_WALK_LABELS:
+            return False
+        (await _check_in(turn)).walked = value == "yes"
+        await goto(turn, CheckinNote.name)
+        return True
+
+
+class CheckinNote(Step):
+    name = "checkin_note"
+
+    async def ask(self, turn: Turn) -> Outgoing:
+        return _question(turn, texts.CHECKIN_NOTE, ((Button(texts.SKIP, "skip"),),))
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        if value != "skip":
+            return False
+        await complete_checkin(turn)
+        return True
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        note = text.strip()
+        if len(note) > NOTE_LIMIT:
+            turn.say(texts.NOTE_TOO_LONG.format(limit=NOTE_LIMIT))
+            return
+        (await _check_in(turn)).note = note or None
+        await complete_checkin(turn)
+
+
+async def complete_checkin(turn: Turn) -> None:
+    """Run the trend rules on the whole series and reply: escalations, trend, advice, next."""
+    check_in, episode = await _check_in(turn), await _episode(turn)
+    pains = [c.pain for c in await repository.answered_check_ins(turn.session, episode.id)]
+    series = [pain for pain in pains if pain is not None]
+    fired = care.trend_escalations(
+        baseline=episode.baseline_pain,
+        pains=series,
+        day=check_in.day,
+        milestones_done=episode.milestones_done,
+    )
+    episode.milestones_done = sorted(
+        set(episode.milestones_done) | care.milestones_evaluated(check_in.day)
+    )
+    await escalate(turn, fired, episode_id=episode.id, check_in_id=check_in.id)
+    protocol = care.Protocol(episode.protocol)
+    recovered = care.is_recovered(series)
+    change = care.pain_change(episode.baseline_pain, series[-1])
+    severity = care.Severity(episode.severity)
+    outlook = care.outlook(
+        severity=severity,
+        day=check_in.day,
+        baseline=episode.baseline_pain,
+        pains=series,
+    )
+    trend = f"{texts.trend_text(change)} {texts.outlook_text(outlook, severity)}"
+    if recovered:
+        episode.status = EpisodeStatus.RECOVERED
+        episode.recovered_at = turn.now
+        advice = texts.RECOVERED.format(prevent=texts.PHASE_ADVICE[care.Phase.PREVENT])
+        turn.say(f"{texts.CHECKIN_DONE_RECOVERED.format(trend=trend)}\n\n{advice}")
+    else:
+        phase = care.phase_at(
+            onset_at=episode.onset_at,
+            now=turn.now,
+            protocol=protocol,
+            baseline_pain=episode.baseline_pain,
+            latest_pain=series[-1],
+            recovered=False,
+        )
+        turn.say(
+            texts.CHECKIN_DONE.format(
+                trend=trend,
+                phase_advice=texts.phase_advice(phase, protocol),
+                next_checkin=await next_checkin_text(turn),
+            )
+        )
+    await finish(turn)
+
+
+async def next_checkin_text(turn: Turn) -> str:
+    """A sentence saying when the next check-in comes, on the person's clock."""
+    person = turn.require_person()
+    episode = await repository.current_episode(turn.session, person.id)
+    if episode is None:
+        return texts.CHECKIN_NO_NEXT
+    zone = person_zone(person)
+    slot = first_checkin(episode.onset_at, zone, person.checkin_time, turn.now)
+    if slot is None:
+        return texts.CHECKIN_NO_NEXT
+    return texts.CHECKIN_NEXT.format(when=when_text(slot.due_at, zone, turn.now))

@@ -1,0 +1,207 @@
+"""Every command a person can send: the one table the handlers and the command menu come from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot import texts
+from bot.conversation.account import ConfirmDelete, ConfirmStop, SettingsMenu
+from bot.conversation.checkin import next_checkin_text, start_checkin
+from bot.conversation.enrolment import Age, Consent
+from bot.conversation.flow import goto, repeat
+from bot.conversation.turn import Turn
+from bot.db import repository
+from bot.db.models import CheckIn, CheckInStatus, Person, PersonStatus
+
+_REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""Telegram's own alphabet for deep-link payloads (t.me/bot?start=PAYLOAD)."""
+HISTORY_ROWS = 14
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    run: Callable[[Turn], Awaitable[None]]
+
+
+def _enrolled(turn: Turn) -> bool:
+    return turn.person is not None and turn.person.status in {
+        PersonStatus.ACTIVE,
+        PersonStatus.PAUSED,
+    }
+
+
+async def _not_available_yet(turn: Turn) -> bool:
+    """Commands that need an enrolled person explain themselves to everyone else."""
+    if _enrolled(turn):
+        return False
+    if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
+        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        await repeat(turn)
+    elif turn.person is not None and turn.person.status is PersonStatus.STOPPED:
+        turn.say(texts.FOLLOW_UP_OVER)
+    else:
+        turn.say(texts.NOT_ENROLLED_HELP)
+    return True
+
+
+async def start(turn: Turn) -> None:
+    payload = turn.incoming.payload
+    referral = payload if _REFERRAL.fullmatch(payload) else None
+    if turn.person is None:
+        turn.person = Person(
+            telegram_user_id=turn.incoming.user_id,
+            chat_id=turn.incoming.chat_id,
+            status=PersonStatus.ENROLLING,
+            missed_in_a_row=0,
+            created_at=turn.now,
+        )
+        turn.session.add(turn.person)
+        await turn.session.flush()
+    person = turn.person
+    person.blocked_at = None
+    if person.status is PersonStatus.ENROLLING and person.consent_at is None:
+        turn.begin(referral=referral)
+        await goto(turn, Consent.name)
+    elif person.status is PersonStatus.ENROLLING:
+        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        await repeat(turn)
+    elif _enrolled(turn) and await repository.current_episode(turn.session, person.id):
+        turn.say(texts.ALREADY_ENROLLED)
+    else:
+        # A new strain after an earlier follow-up ended: consent stands, the questions restart.
+        person.status = PersonStatus.ENROLLING
+        turn.begin()
+        await goto(turn, Age.name)
+
+
+async def checkin(turn: Turn) -> None:
+    if await _not_available_yet(turn):
+        return
+    episode = await repository.current_episode(turn.session, turn.require_person().id)
+    if episode is None:
+        turn.say(texts.FOLLOW_UP_OVER)
+        return
+    await start_checkin(turn, episode)
+
+
+async def history(turn: Turn) -> None:
+    if turn.person is None or turn.person.consent_at is None:
+        turn.say(texts.NOT_ENROLLED_HELP)
+        return
+    episode = await repository.latest_episode(turn.session, turn.person.id)
+    rows = []
+    if episode is not None:
+        rows = list(
+            await turn.session.scalars(
+                select(CheckIn)
+                .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.ANSWERED)
+                .order_by(CheckIn.slot.desc())
+                .limit(HISTORY_ROWS)
+            )
+        )
+    if episode is None or not rows:
+        turn.say(texts.HISTORY_EMPTY)
+        return
+    lines = [texts.HISTORY_HEADER.format(baseline=episode.baseline_pain)]
+    for row in reversed(rows):
+        lines.append(texts.history_line(row.slot, row.day, row.pain, row.walked, row.red_flags))
+    turn.say("\n".join(lines))
+
+
+async def redflags(turn: Turn) -> None:
+    turn.say(
+        texts.REDFLAGS.format(
+            emergency=turn.settings.care.emergency_number,
+            urgent_care=turn.settings.care.urgent_care_text,
+        )
+    )
+
+
+async def settings(turn: Turn) -> None:
+    if not await _not_available_yet(turn):
+        await goto(turn, SettingsMenu.name)
+
+
+async def pause(turn: Turn) -> None:
+    if await _not_available_yet(turn):
+        return
+    person = turn.require_person()
+    if person.status is PersonStatus.PAUSED:
+        turn.say(texts.ALREADY_PAUSED)
+        return
+    person.status = PersonStatus.PAUSED
+    turn.say(texts.PAUSED)
+
+
+async def resume(turn: Turn) -> None:
+    if await _not_available_yet(turn):
+        return
+    person = turn.require_person()
+    next_checkin = await next_checkin_text(turn)
+    if person.status is PersonStatus.PAUSED:
+        person.status = PersonStatus.ACTIVE
+        person.missed_in_a_row = 0
+        turn.say(texts.RESUMED.format(next_checkin=next_checkin))
+    else:
+        turn.say(texts.NOT_PAUSED.format(next_checkin=next_checkin))
+
+
+async def stop(turn: Turn) -> None:
+    if not await _not_available_yet(turn):
+        await goto(turn, ConfirmStop.name)
+
+
+async def delete(turn: Turn) -> None:
+    if turn.person is None:
+        turn.say(texts.NOTHING_TO_DELETE)
+    else:
+        await goto(turn, ConfirmDelete.name)
+
+
+async def privacy(turn: Turn) -> None:
+    turn.say(texts.PRIVACY)
+
+
+async def help_(turn: Turn) -> None:
+    if _enrolled(turn):
+        turn.say(texts.HELP.format(emergency=turn.settings.care.emergency_number))
+    else:
+        turn.say(texts.NOT_ENROLLED_HELP)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "Start, or start again after a new strain", start),
+    Command("checkin", "Tell me how you are now", checkin),
+    Command("history", "Your recent check-ins", history),
+    Command("redflags", "Warning signs, and what to do", redflags),
+    Command("settings", "Check-in time and time zone", settings),
+    Command("pause", "Pause the check-ins", pause),
+    Command("resume", "Restart the check-ins", resume),
+    Command("stop", "End the follow-up (history kept)", stop),
+    Command("delete", "Erase everything about me", delete),
+    Command("privacy", "What is kept, and why", privacy),
+    Command("help", "What I can do", help_),
+)
+COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
+
+
+async def run_command(turn: Turn) -> None:
+    name = (turn.incoming.command or "").lower()
+    command = COMMANDS_BY_NAME.get(name)
+    if command is not None:
+        await command.run(turn)
+        return
+    turn.say(texts.UNKNOWN_COMMAND)
+    await help_(turn)
+
+
+async def nothing_asked(turn: Turn) -> None:
+    """Text when no question is open: a short help, nothing stored."""
+    turn.say(texts.NOTHING_ASKED)
+    await help_(turn)

@@ -1,0 +1,113 @@
+"""Recording escalations and handing them to the person first.
+
+An escalation row is written in the same transaction as the answer that fired it, together with
+a due-queue row already claimed by this worker. If the worker dies before Telegram accepts the
+message, the claim's lease runs out and the queue sends it again (ARCHITECTURE principle 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import care, texts
+from bot.conversation.turn import Outgoing, Turn
+from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Escalation
+from bot.pseudonym import pseudonym
+
+DELIVERY_LEASE = timedelta(minutes=2)
+"""How long the handler that raised an escalation has to deliver it before the queue retries."""
+
+
+async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:
+    """The highest level each rule has reached in this episode (SOON is sent once per rule)."""
+    rows = await session.execute(
+        select(Escalation.rule_id, func.max(Escalation.level))
+        .where(Escalation.episode_id == episode_id)
+        .group_by(Escalation.rule_id)
+    )
+    return {rule_id: care.Level(level) for rule_id, level in rows.tuples()}
+
+
+async def escalate(
+    turn: Turn,
+    found: Sequence[care.Escalation],
+    *,
+    episode_id: int | None,
+    check_in_id: int | None = None,
+) -> None:
+    """Store the escalations that are due and queue one message per level, most urgent first."""
+    person = turn.require_person()
+    already = await levels_sent(turn.session, episode_id) if episode_id is not None else {}
+    due = [e for e in care.due_escalations(found, already) if e.level > care.Level.INFO]
+    for level, group in groupby(due, key=lambda escalation: escalation.level):
+        rows = [
+            Escalation(
+                person_id=person.id,
+                episode_id=episode_id,
+                check_in_id=check_in_id,
+                rule_id=escalation.rule_id,
+                level=int(level),
+                facts=dict(escalation.facts),
+                created_at=turn.now,
+            )
+            for escalation in group
+        ]
+        turn.session.add_all(rows)
+        await turn.session.flush()
+        ids = tuple(row.id for row in rows)
+        turn.session.add(
+            DueMessage(
+                person_id=person.id,
+                kind=DueKind.ESCALATION,
+                slot=f"escalation-{ids[0]}",
+                due_at=turn.now,
+                priority=DUE_PRIORITY[DueKind.ESCALATION],
+                status=DueStatus.CLAIMED,
+                attempts=1,
+                lease_until=turn.now + DELIVERY_LEASE,
+                payload={"escalation_ids": list(ids)},
+                created_at=turn.now,
+            )
+        )
+        turn.escalations.append(
+            Outgoing(
+                texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
+                escalation_ids=ids,
+                admin_alert=_admin_alert(turn, level, rows),
+            )
+        )
+
+
+def _admin_alert(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str | None:
+    """EMERGENCY and URGENT reach the operators too: a pseudonym and the rules, never a name."""
+    if level < care.Level.URGENT:
+        return None
+    return texts.ADMIN_ALERT.format(
+        level=level.name,
+        pseudonym=pseudonym(turn.settings, turn.require_person().id),
+        rule_id=", ".join(row.rule_id for row in rows),
+    )
+
+
+async def mark_delivered(
+    session: AsyncSession, escalation_ids: Sequence[int], now: datetime
+) -> None:
+    """Telegram accepted the message: the escalations are sent and their queue row is done."""
+    await session.execute(
+        update(Escalation)
+        .where(Escalation.id.in_(escalation_ids), Escalation.sent_at.is_(None))
+        .values(sent_at=now)
+    )
+    await session.execute(
+        update(DueMessage)
+        .where(
+            DueMessage.kind == DueKind.ESCALATION,
+            DueMessage.slot == f"escalation-{escalation_ids[0]}",
+        )
+        .values(status=DueStatus.SENT, sent_at=now, lease_until=None)
+    )

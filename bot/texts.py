@@ -1,0 +1,526 @@
+"""The message catalogue: every word BackCheck says to a person, in one place.
+
+Advice follows ../shared/CARE-RULES.md and the seed article, phrase for phrase where it can.
+Texts are short lines, one idea each, readable on a phone. They never claim to diagnose: the bot
+passes on what the rules say and sends people to a doctor, an emergency department or a
+pharmacist for anything it cannot judge. Emergency texts say plainly what to do now.
+
+Texts are plain (no Markdown or HTML), so nothing a person types can break a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from bot.care import Level, Outlook, PainChange, Phase, Protocol, RedFlag, Severity
+
+CONSENT_VERSION = "2026-11"
+"""The version of the consent text below; stored with each person's consent."""
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The deployment's numbers, put into the escalation texts."""
+
+    emergency_number: str
+    urgent_care: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Enrolment
+
+WELCOME = """Hello, I'm BackCheck.
+
+I help you look after a back-muscle strain over the next weeks:
+• a short check-in once a day, at a time you choose
+• what helps right now (ice, heat, movement, strengthening)
+• I tell you at once if something you report needs a doctor
+
+What I'm not:
+• I'm not a doctor. I don't diagnose or treat.
+• I'm not an emergency service. If you think you need help now, call {emergency} now.
+
+To do this I keep your answers: pain scores, check-ins, your time zone and check-in time.
+See them any time with /history. Erase everything with /delete. More in /privacy.
+
+Do you agree?"""
+
+CONSENT_YES = "I agree"
+CONSENT_NO = "No thanks"
+
+DECLINED = """That's fine. I haven't kept anything about you.
+If you change your mind, send /start.
+The warning signs to watch for are in /redflags."""
+
+AGE_QUESTION = "How old are you?"
+AGE_LABELS = {"under-16": "Under 16", "16-49": "16 to 49", "50+": "50 or over"}
+
+UNDER_16 = """Thank you. I'm made for people aged 16 and over, so I can't follow your back pain.
+Please tell a parent or carer, and see a doctor about it.
+I haven't kept anything about you.
+
+Call {emergency} now if you have any of these:
+• trouble peeing or pooing, or leaking
+• numbness around your bottom or genitals
+• weakness in your legs"""
+
+HISTORY_QUESTION = "Have you had back pain like this before?"
+HISTORY_LABELS = {
+    "first": "No, first time",
+    "recent": "Yes, in the last 12 months",
+    "older": "Yes, longer ago",
+}
+
+RED_FLAG_INTRO = "A few safety questions first."
+
+RED_FLAG_GROUP_PROMPT = """{intro}Do you have any of these?
+
+{questions}
+
+Tap each one that applies. If none do, tap "None of these"."""
+
+RED_FLAG_GROUP_MORE = """You told me about: {chosen}.
+
+Anything else from this list?
+
+{questions}
+
+Tap another one, or "That's all"."""
+
+NONE_OF_THESE = "None of these"
+THATS_ALL = "That's all"
+
+RED_FLAG_QUESTIONS: Mapping[RedFlag, str] = MappingProxyType(
+    {
+        RedFlag.CES_BLADDER: "New trouble starting or controlling your pee, leaking, "
+        "or not knowing if your bladder is full",
+        RedFlag.CES_BOWEL: "Leaking from or losing control of your bowels",
+        RedFlag.CES_SADDLE: "Numbness or pins and needles between your inner thighs, around "
+        "your genitals, back passage or buttocks (it feels different when you wipe)",
+        RedFlag.CES_SEXUAL: "New loss of feeling in your genitals, or a new change in "
+        "erection or ejaculation",
+        RedFlag.LEGS_BOTH: "Pain, tingling, numbness or weakness in both legs",
+        RedFlag.LEG_WEAKNESS: "Severe or worsening weakness in a leg, or new trouble walking",
+        RedFlag.TRAUMA: "The pain started after a serious accident or fall",
+        RedFlag.CHEST: "Chest pain",
+        RedFlag.FEVER: "A high temperature, or feeling very unwell",
+        RedFlag.CANCER: "You have had cancer",
+        RedFlag.WEIGHT: "Losing weight without trying",
+        RedFlag.NIGHT: "Pain that is worse at night, or does not ease at all with rest",
+        RedFlag.IMMUNE: "A weakened immune system, long-term steroid tablets, or injecting drugs",
+        RedFlag.OSTEO: "Osteoporosis (fragile bones)",
+    }
+)
+
+RED_FLAG_LABELS: Mapping[RedFlag, str] = MappingProxyType(
+    {
+        RedFlag.CES_BLADDER: "Bladder",
+        RedFlag.CES_BOWEL: "Bowels",
+        RedFlag.CES_SADDLE: "Numb bottom or genitals",
+        RedFlag.CES_SEXUAL: "Genital or sexual change",
+        RedFlag.LEGS_BOTH: "Both legs",
+        RedFlag.LEG_WEAKNESS: "Leg weakness or walking",
+        RedFlag.TRAUMA: "Serious fall or accident",
+        RedFlag.CHEST: "Chest pain",
+        RedFlag.FEVER: "Fever or very unwell",
+        RedFlag.CANCER: "Had cancer",
+        RedFlag.WEIGHT: "Weight loss",
+        RedFlag.NIGHT: "Worse at night or at rest",
+        RedFlag.IMMUNE: "Weak immunity, steroids, drugs",
+        RedFlag.OSTEO: "Osteoporosis",
+    }
+)
+
+ONSET_QUESTION = "When did this back pain start?"
+ONSET_LABELS = {
+    "hours": "In the last few hours",
+    "yesterday": "Yesterday",
+    "2-3d": "2-3 days ago",
+    "4-7d": "4-7 days ago",
+    "1-6w": "1-6 weeks ago",
+    "6w+": "More than 6 weeks ago",
+    "date": "I'll type the date",
+}
+ONSET_DATE_QUESTION = """Type the date it started, like 2026-11-20 or 20/11."""
+ONSET_DATE_INVALID = """I couldn't read that as a date.
+Please type it like 2026-11-20 or 20/11."""
+ONSET_DATE_FUTURE = "That date is in the future. Please type the day the pain started."
+
+LONG_STANDING = """Back pain that has lasted more than 6 weeks deserves a proper check.
+Please book an appointment with a doctor or physiotherapist in the next few days.
+
+I follow people through the first weeks of a new strain, so I won't start daily check-ins.
+If you strain your back again, send /start.
+The warning signs to watch for are in /redflags."""
+
+MECHANISM_QUESTION = "How did it happen?"
+MECHANISM_LABELS = {
+    "lifting": "Lifting or bending",
+    "twist": "A twist or sudden move",
+    "sport": "Exercise or sport",
+    "posture": "Sitting or posture",
+    "trauma": "A serious fall or accident",
+    "unknown": "Not sure",
+}
+
+PAIN_QUESTION = """How bad is your back pain right now?
+0 = no pain, 10 = the worst pain you can imagine."""
+
+ACTIVITY_QUESTION = "Can you do your usual daily activities (work, washing, dressing)?"
+ACTIVITY_LABELS = {"can": "Yes", "limited": "Only some", "cannot": "No"}
+
+ZONE_QUESTION = """Which time zone are you in? I'll check in at your local time.
+Tap one, type your city (like Manchester), or share your location."""
+ZONE_SHARE_LOCATION = "Share my location"
+ZONE_TYPE_PROMPT = "Type your city, like Manchester or New York."
+ZONE_NOT_FOUND = """I couldn't find that place.
+Type a bigger city near you, a zone like Europe/London, or share your location."""
+ZONE_PICK = "Which one do you mean?"
+ZONE_SET = "Time zone: {zone}. Your time now: {local_time}."
+
+TIME_QUESTION = """What time should I check in each day?
+Tap one, or type a time from 08:00 to 21:00, like 19:30."""
+TIME_INVALID = "Please type a time from 08:00 to 21:00, like 09:00 or 19:30."
+TIME_DEFAULT_MARK = " (usual)"
+
+ENROLLED = """You're all set.
+
+{phase_advice}
+
+{medicines}
+
+What comes next:
+{next_steps}
+
+Any time: /checkin to tell me how you are, /redflags for the warning signs, /help for more."""
+
+NEXT_CHECKIN = "• Your first check-in: {when}."
+NEXT_SWITCH = "• {when}: I'll tell you when to switch from ice to heat."
+
+# ---------------------------------------------------------------------------------------------
+# Advice for each phase (CARE-RULES.md "Recovery phases"; the seed article)
+
+PHASE_ADVICE: Mapping[Phase, str] = MappingProxyType(
+    {
+        Phase.ICE: """For now (the first 48 hours): ice.
+• Ice for 15-20 minutes at a time, wrapped in a cloth. Never on bare skin.
+• Stay gently active: short walks.
+• No heavy lifting.
+• Bed rest no more than a day or two.""",
+        Phase.HEAT: """For now: heat and gentle movement.
+• Heat for 15-20 minutes at a time. Warm, not hot. Never on bare skin.
+• Never fall asleep on a heat pad.
+• Walk every day.
+• Posture: shoulders relaxed, feet flat on the floor, screen at eye level.
+• Stand up and stretch every 30-60 minutes.""",
+        Phase.STRENGTHEN: """Your pain has settled: time to start strengthening.
+• Gentle core and glute exercises: deep tummy muscles, buttocks, the muscles along your spine.
+• A physiotherapist can guide you, if you can see one.
+• Keep walking every day.
+• Don't rush back to heavy lifting.""",
+        Phase.PREVENT: """To keep your back strong:
+• Keep up the strengthening exercises.
+• Keep to a healthy weight.
+• Take movement breaks. Avoid sitting for long.
+• Lift with your legs, keeping the load close to your body.
+• Sleep well, on a supportive mattress.""",
+    }
+)
+
+HEAT_FIRST_ADVICE = """For now: heat and gentle movement.
+• Heat for 15-20 minutes at a time. Warm, not hot. Never on bare skin.
+• Never fall asleep on a heat pad.
+• If you prefer cold, ice wrapped in a cloth for 15-20 minutes is fine too.
+• Stay gently active: short walks. No heavy lifting.
+• Bed rest no more than a day or two."""
+
+SWITCH_TO_HEAT = """It's been 48 hours: time to switch from ice to heat.
+• Heat for 15-20 minutes at a time.
+• Warm, not hot. Never on bare skin.
+• Never fall asleep on a heat pad.
+• Keep walking every day."""
+
+MEDICINES = """Painkillers: anti-inflammatories you can buy, such as ibuprofen, can help for a short time. Follow the packet.
+Ask a pharmacist first if you have stomach, kidney or heart problems, take blood thinners, are pregnant, or are over 65."""  # noqa: E501
+
+
+def phase_advice(phase: Phase, protocol: Protocol) -> str:
+    """The advice for ``phase``; under heat-first the acute period offers cold as the option."""
+    if protocol is Protocol.HEAT_FIRST and phase is Phase.HEAT:
+        return HEAT_FIRST_ADVICE
+    return PHASE_ADVICE[phase]
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalations (CARE-RULES.md "Levels of escalation")
+
+EMERGENCY = """🚨 This needs emergency care now.
+
+You told me: {reasons}.
+
+Call {emergency} now, or go to the nearest emergency department.
+Don't wait to see if it gets better.
+Don't drive yourself.
+Tell them you have back pain and what you told me.
+
+You can carry on here later."""
+
+URGENT = """❗ Please contact a doctor today.
+
+You told me: {reasons}.
+
+Contact {urgent_care} and ask to be seen today.
+If it gets worse, or you notice new bladder, bowel or leg problems, call {emergency} now."""
+
+SOON = """Please book an appointment with a doctor or physiotherapist in the next few days.
+{reason}"""
+
+SOON_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "RF-AGE-50": "Back pain for the first time at 50 or over deserves a check by a doctor.",
+        "TR-WORSE": "Your pain has been 2 or more points above where it started, "
+        "two check-ins in a row.",
+        "TR-SEVERE": "Your pain has been 8 or more on three check-ins in a row.",
+        "TR-NO-IMPROVE-14": "Two weeks on, your pain hasn't clearly improved.",
+        "TR-NO-IMPROVE-28": "Four weeks on, your pain is still 4 or more.",
+        "TR-PERSIST-42": "Six weeks on, you still have pain. "
+        "Pain that lasts longer than six weeks deserves a check.",
+        "TR-CHRONIC-84": "It's been 12 weeks. Pain that carries on this long deserves a check.",
+        "TR-RECURRENT": "Back strain that keeps coming back deserves a physiotherapy "
+        "assessment: a physio can find out why and give you a strengthening plan.",
+    }
+)
+
+CHRONIC_END = """This is the end of my daily follow-up: it covers the first 12 weeks.
+Your history stays here: /history. Erase it any time with /delete."""
+
+RECOVERED = """🎉 Your pain has been 0 or 1 three check-ins in a row. That looks like recovery.
+
+{prevent}
+
+I'll stop the check-ins now, and send you a tip once a week for four weeks."""
+
+ADMIN_ALERT = "{level} escalation: person {pseudonym}, rule {rule_id}."
+
+
+def emergency_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
+    return EMERGENCY.format(
+        reasons=_reasons(flags),
+        emergency=contacts.emergency_number,
+    )
+
+
+def urgent_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
+    return URGENT.format(
+        reasons=_reasons(flags),
+        urgent_care=contacts.urgent_care,
+        emergency=contacts.emergency_number,
+    )
+
+
+def soon_text(rule_id: str) -> str:
+    return SOON.format(reason=SOON_REASONS[rule_id])
+
+
+def escalation_text(level: Level, rule_ids: Sequence[str], contacts: Contacts) -> str:
+    """One message for the escalations of one level: red flags are listed together."""
+    if level is Level.EMERGENCY:
+        return emergency_text([RedFlag(rule_id) for rule_id in rule_ids], contacts)
+    if level is Level.URGENT:
+        return urgent_text([RedFlag(rule_id) for rule_id in rule_ids], contacts)
+    return "\n\n".join(soon_text(rule_id) for rule_id in rule_ids)
+
+
+def _reasons(flags: Sequence[RedFlag]) -> str:
+    return "; ".join(RED_FLAG_QUESTIONS[flag].lower() for flag in flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-ins
+
+CHECKIN_PAIN = """Check-in, day {day} since it started.
+How bad is your back pain right now, from 0 (none) to 10 (worst imaginable)?"""
+CHECKIN_NEW = """Anything new: bladder or bowel problems, numbness around the genitals or buttocks, weakness or numbness in the legs, fever?"""  # noqa: E501
+CHECKIN_NEW_LABELS = {"no": "No", "yes": "Yes"}
+CHECKIN_FLAGS = """Which of these is new?
+
+{questions}
+
+Tap each one that applies, then "That's all"."""
+CHECKIN_WALK = "Did you go for a walk today?"
+CHECKIN_WALK_LABELS = {"yes": "Yes", "no": "No"}
+CHECKIN_NOTE = """Anything to note for yourself or your doctor? Type it, or tap Skip."""
+SKIP = "Skip"
+NOTE_TOO_LONG = "That's a bit long: please keep the note under {limit} characters."
+
+CHECKIN_DONE = """Thanks, that's saved.
+{trend}
+
+{phase_advice}
+
+{next_checkin}"""
+CHECKIN_DONE_RECOVERED = """Thanks, that's saved.
+{trend}"""
+CHECKIN_NEXT = "Next check-in: {when}."
+CHECKIN_NO_NEXT = "That was the last scheduled check-in."
+CHECKIN_REPLACES = "You've checked in today already: these answers will replace today's."
+REMINDER = "A reminder: today's check-in is waiting. How bad is your back pain right now (0-10)?"
+PAUSED_AFTER_MISSED = """I haven't heard from you for three check-ins, so I'll pause them.
+Send /checkin any time, or /resume to start them again.
+If anything worrying happens, see /redflags."""
+
+OUTLOOK_TEXT: Mapping[Outlook, str] = MappingProxyType(
+    {
+        Outlook.ON_TRACK: "On track for a {severity} strain (usually {span}).",
+        Outlook.SLOWER: "That's slower than usual for a {severity} strain (usually {span}).",
+        Outlook.WORSE: "Your pain is higher than when you started.",
+        Outlook.RECOVERED: "That looks like recovery.",
+    }
+)
+RECOVERY_SPANS: Mapping[Severity, str] = MappingProxyType(
+    {
+        Severity.MILD: "1-2 weeks",
+        Severity.MODERATE: "3-6 weeks",
+        Severity.SEVERE: "several months",
+    }
+)
+"""Expected recovery by severity, in the seed article's words."""
+
+
+def trend_text(change: PainChange) -> str:
+    """The change from the start in plain words: "2 points better than when you started"."""
+    points = abs(change.points)
+    unit = "point" if points == 1 else "points"
+    if change.points > 0:
+        return f"Pain {change.latest}: {points} {unit} better than when you started."
+    if change.points < 0:
+        return f"Pain {change.latest}: {points} {unit} worse than when you started."
+    return f"Pain {change.latest}: the same as when you started."
+
+
+def outlook_text(outlook: Outlook, severity: Severity) -> str:
+    return OUTLOOK_TEXT[outlook].format(severity=severity.value, span=RECOVERY_SPANS[severity])
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+HELP = """I follow your back strain with a short daily check-in.
+
+/checkin: tell me how you are now
+/history: your recent check-ins
+/redflags: the warning signs, and what to do
+/settings: check-in time and time zone
+/pause, /resume: stop or restart the check-ins
+/stop: end the follow-up (your history is kept)
+/delete: erase everything about you
+/privacy: what I keep and why
+
+In an emergency, call {emergency} now."""
+
+NOT_ENROLLED_HELP = """I follow people through the weeks after a back strain.
+Send /start to begin. The warning signs are in /redflags."""
+
+PRIVACY = """What I keep, and why:
+• your Telegram id, so I can message you
+• your answers: age band, how and when the pain started, pain scores, warning signs you told me about, walks and notes
+• your time zone and check-in time, to ask at the right hour
+• the safety messages I sent you
+
+Admins of this service see figures and alerts without your name or Telegram id.
+I keep nothing from before you agree.
+/delete erases everything about you at once. /stop ends the check-ins but keeps your history."""  # noqa: E501
+
+REDFLAGS = """Call {emergency} now, or go to an emergency department, if you have:
+• new trouble peeing, leaking, or not knowing if your bladder is full
+• leaking from or losing control of your bowels
+• numbness or pins and needles around your genitals, back passage, buttocks or inner thighs
+• new loss of feeling in your genitals, or a change in erection or ejaculation
+• pain, tingling, numbness or weakness in both legs
+• severe or worsening weakness in a leg, or new trouble walking
+• back pain after a serious accident or fall
+• chest pain
+
+Contact a doctor today ({urgent_care}) if you have back pain with:
+• a high temperature, or feeling very unwell
+• cancer now or in the past
+• weight loss without trying
+• pain that is worse at night or doesn't ease with rest
+• a weakened immune system, long-term steroid tablets, or injecting drugs
+• osteoporosis
+
+Send /checkin to tell me about any of these."""
+
+HISTORY_EMPTY = "No check-ins yet. Send /checkin to do one now."
+HISTORY_HEADER = "Your check-ins (pain at the start: {baseline}):"
+HISTORY_LINE = "{date}  day {day}: pain {pain}{walked}{flags}"
+HISTORY_WALKED = ", walked"
+HISTORY_FLAGS = ", told me: {labels}"
+
+
+def history_line(
+    slot: str, day: int, pain: int | None, walked: bool | None, red_flags: Sequence[str]
+) -> str:
+    labels = ", ".join(RED_FLAG_LABELS[RedFlag(flag)] for flag in red_flags)
+    return HISTORY_LINE.format(
+        date=slot,
+        day=day,
+        pain=pain,
+        walked=HISTORY_WALKED if walked else "",
+        flags=HISTORY_FLAGS.format(labels=labels) if labels else "",
+    )
+
+
+SETTINGS_MENU = """Your settings:
+• check-in time: {time}
+• time zone: {zone}{protocol_line}
+
+What would you like to change?"""
+SETTINGS_PROTOCOL_LINE = "\n• first days: {protocol}"
+SETTINGS_LABELS = {
+    "time": "Check-in time",
+    "zone": "Time zone",
+    "protocol": "Ice or heat",
+    "done": "Nothing",
+}
+PROTOCOL_QUESTION = """For the first 48 hours, which do you prefer?
+Both are fine; heat has slightly better evidence, ice is the classic advice."""
+PROTOCOL_LABELS = {"seed": "Ice, then heat", "heat-first": "Heat from the start"}
+SETTINGS_SAVED = "Saved. {next_checkin}"
+SETTINGS_UNCHANGED = "Nothing changed."
+
+PAUSED = """Check-ins paused. I won't message you until you send /resume.
+/checkin still works any time. The warning signs are in /redflags."""
+ALREADY_PAUSED = "Check-ins are already paused. Send /resume to restart them."
+RESUMED = "Welcome back. {next_checkin}"
+NOT_PAUSED = "Check-ins are running. {next_checkin}"
+
+STOP_CONFIRM = """End the follow-up? I'll stop the check-ins and keep your history.
+You can start again with /start."""
+STOP_LABELS = {"yes": "Yes, stop", "no": "No, keep going"}
+STOPPED = """Follow-up ended. Your history is kept: /history. Erase it with /delete.
+Take care of your back. The warning signs are in /redflags."""
+
+DELETE_CONFIRM = """Erase everything about you? Your check-ins, answers and settings will be gone for good.
+This can't be undone."""  # noqa: E501
+DELETE_LABELS = {"yes": "Yes, erase everything", "no": "No, keep it"}
+DELETED = """Done: everything about you is erased.
+If you need me again, send /start."""
+NOTHING_TO_DELETE = "I have nothing stored about you."
+
+KEPT = "OK, nothing changed."
+ALREADY_ENROLLED = "You're already set up. Send /checkin to check in now, or /help for more."
+FINISH_ENROLMENT_FIRST = "Let's finish setting up first. Here's where we were:"
+UNKNOWN_COMMAND = "I don't know that command."
+NOTHING_ASKED = "I'm not waiting for an answer right now."
+TAP_A_BUTTON = "Please tap one of the buttons below."
+PAIN_INVALID = "Please tap a number from 0 to 10, or type just the number, like 6."
+STALE_BUTTON = "That question has passed."
+ANSWER_SAVED = "Saved"
+TEXT_ONLY = "I can only read text and buttons. Please answer with a button or a few words."
+PRIVATE_ONLY = """I only work in private chats, to keep your health private.
+Message me directly: @{username}"""
+FOLLOW_UP_OVER = """Your follow-up has ended, so there are no more check-ins.
+Send /start if you have a new back strain."""

@@ -1,0 +1,38 @@
+"""Walking a person through enrolment, answer by answer, as they would tap it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.botapi.models import SentMessage
+from bot.botapi.person import Person
+from tests.e2e.harness import BotUnderTest
+
+
+@dataclass(frozen=True)
+class Answers:
+    age: str = "16 to 49"
+    history: str = "No, first time"
+    onset: str = "In the last few hours"
+    mechanism: str = "Lifting or bending"
+    pain: str = "6"
+    activity: str = "Only some"
+    zone: str = "London"
+    checkin_time: str = "09:00 (usual)"
+
+
+async def enrol(bot: BotUnderTest, person: Person, answers: Answers = Answers()) -> SentMessage:
+    """Enrol ``person`` with no red flags; returns the closing message."""
+    await bot.command(person, "start")
+    await bot.tap(person, "I agree")
+    await bot.tap(person, answers.age)
+    await bot.tap(person, answers.history)
+    for _group in range(4):
+        await bot.tap(person, "None of these")
+    await bot.tap(person, answers.onset)
+    await bot.tap(person, answers.mechanism)
+    await bot.tap(person, answers.pain)
+    await bot.tap(person, answers.activity)
+    await bot.send(person, answers.zone)
+    replies = await bot.tap(person, answers.checkin_time)
+    return replies[-1]

@@ -1,0 +1,87 @@
+"""The real bot against the local Bot API server: the test acts as the person, over HTTP.
+
+Updates reach the bot through its handler entry point (``Application.process_update``, as a
+webhook delivers them), so a test knows exactly when an answer has been handled; one test also
+runs real long polling. Everything the bot sends goes over HTTP to the local server and is
+read back from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.botapi import LocalBotApi
+from bot.botapi.models import SentMessage
+from bot.botapi.person import Person
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.telegram.app import build_application
+
+ADMIN_CHAT = -100777
+
+
+@dataclass
+class BotUnderTest:
+    api: LocalBotApi
+    clock: ManualClock
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    application: Application = field(init=False)  # type: ignore[type-arg]
+    errors: list[BaseException] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self.application = build_application(self.settings, self.sessions, self.clock)
+        self.application.add_error_handler(self.record_error)
+        await self.application.initialize()
+
+    async def restart(self) -> None:
+        """Stop the bot process and start a new one on the same database: nothing in memory
+        survives, as after a crash or a deploy."""
+        await self.application.shutdown()
+        await self.start()
+
+    async def record_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
+
+    async def handle_updates(self) -> None:
+        """Hand every queued update to the bot and return once each has been handled."""
+        for data in self.api.take_updates():
+            await self.application.process_update(Update.de_json(data, self.application.bot))
+        assert not self.errors, f"the bot raised: {self.errors!r}"
+
+    async def send(self, person: Person, text: str) -> list[SentMessage]:
+        """The person types ``text``; returns what the bot sent them in reply."""
+        mark = person.mark()
+        await person.send(text)
+        await self.handle_updates()
+        return person.messages[mark:]
+
+    async def command(self, person: Person, name: str, *args: str) -> list[SentMessage]:
+        mark = person.mark()
+        await person.command(name, *args)
+        await self.handle_updates()
+        return person.messages[mark:]
+
+    async def tap(self, person: Person, label: str) -> list[SentMessage]:
+        """The person taps the newest button labelled ``label``."""
+        mark = person.mark()
+        await person.press(label)
+        await self.handle_updates()
+        return person.messages[mark:]
+
+    async def act(self, person: Person, action: Any) -> list[SentMessage]:
+        """Any other update (a sticker, an edit, a location), already queued by ``action``."""
+        mark = person.mark()
+        await action
+        await self.handle_updates()
+        return person.messages[mark:]
+
+    @property
+    def admin_messages(self) -> list[str]:
+        return [message.text or "" for message in self.api.sent_to(ADMIN_CHAT)]

@@ -1,0 +1,137 @@
+"""Red flags escalate at once, first, stored with the answer that raised them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.care import Level
+from bot.db.models import CheckIn, DueMessage, DueStatus, Escalation, Person
+from tests.e2e.enrol import enrol
+from tests.e2e.harness import BotUnderTest
+
+
+async def _escalations(bot: BotUnderTest) -> list[Escalation]:
+    async with bot.sessions() as session:
+        return list(await session.scalars(select(Escalation).order_by(Escalation.id)))
+
+
+async def test_a_red_flag_at_enrolment_brings_the_emergency_message_first(
+    bot: BotUnderTest,
+) -> None:
+    kim = bot.api.person(1003, "Kim")
+    await bot.command(kim, "start")
+    await bot.tap(kim, "I agree")
+    await bot.tap(kim, "16 to 49")
+    await bot.tap(kim, "No, first time")
+    replies = await bot.tap(kim, "Bladder")
+
+    first = replies[0].text or ""
+    assert first.startswith("🚨 This needs emergency care now.")
+    assert "Call 999 now" in first
+    assert "pee" in first
+    # The same group is asked again below the emergency message, without the flag just given.
+    assert "Bowels" in replies[-1].button_labels
+    assert "Bladder" not in replies[-1].button_labels
+    [escalation] = await _escalations(bot)
+    assert escalation.rule_id == "RF-CES-BLADDER"
+    assert escalation.level == Level.EMERGENCY
+    assert escalation.sent_at == bot.clock.now()
+    assert escalation.check_in_id is None
+    async with bot.sessions() as session:
+        queued = await session.scalar(select(DueMessage))
+    assert queued is not None
+    assert queued.status is DueStatus.SENT
+    alert = bot.admin_messages[-1]
+    assert "EMERGENCY" in alert
+    assert "RF-CES-BLADDER" in alert
+    assert "Kim" not in alert
+    assert "1003" not in alert
+
+
+async def test_a_serious_fall_is_rf_trauma_and_escalates_at_enrolment(bot: BotUnderTest) -> None:
+    lee = bot.api.person(1004, "Lee")
+    await bot.command(lee, "start")
+    for label in ("I agree", "50 or over", "No, first time"):
+        await bot.tap(lee, label)
+    for _group in range(4):
+        await bot.tap(lee, "None of these")
+    await bot.tap(lee, "In the last few hours")
+    replies = await bot.tap(lee, "A serious fall or accident")
+    assert (replies[0].text or "").startswith("🚨")
+    assert "serious accident or fall" in (replies[0].text or "")
+    assert [e.rule_id for e in await _escalations(bot)] == ["RF-TRAUMA"]
+
+
+async def test_a_red_flag_in_a_day_5_checkin_escalates_first(bot: BotUnderTest) -> None:
+    ada = bot.api.person(1005, "Ada")
+    await enrol(bot, ada)
+    bot.clock.advance(timedelta(days=5))
+
+    asked = await bot.command(ada, "checkin")
+    assert "day 5" in (asked[-1].text or "")
+    await bot.tap(ada, "7")
+    await bot.tap(ada, "Yes")
+    replies = await bot.tap(ada, "Both legs")
+
+    assert (replies[0].text or "").startswith("🚨 This needs emergency care now.")
+    assert "both legs" in (replies[0].text or "")
+    [escalation] = await _escalations(bot)
+    async with bot.sessions() as session:
+        check_in = await session.get(CheckIn, escalation.check_in_id)
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == 1005))
+    assert check_in is not None
+    assert person is not None
+    assert escalation.rule_id == "RF-LEGS-BOTH"
+    assert escalation.person_id == person.id
+    assert check_in.day == 5
+    assert check_in.pain == 7
+    assert check_in.red_flags == ["RF-LEGS-BOTH"]
+    assert escalation.sent_at == bot.clock.now()
+
+    # The check-in carries on, and the closing reply comes after the emergency message.
+    await bot.tap(ada, "That's all")
+    await bot.tap(ada, "No")
+    closing = await bot.tap(ada, "Skip")
+    assert "Thanks, that's saved." in (closing[-1].text or "")
+    assert "1 point worse than when you started" in (closing[-1].text or "")
+
+
+async def test_an_urgent_flag_names_the_urgent_line(bot: BotUnderTest) -> None:
+    bo = bot.api.person(1006, "Bo")
+    await enrol(bot, bo)
+    bot.clock.advance(timedelta(days=2))
+    await bot.command(bo, "checkin")
+    await bot.tap(bo, "4")
+    await bot.tap(bo, "Yes")
+    replies = await bot.tap(bo, "Fever or very unwell")
+    text = replies[0].text or ""
+    assert text.startswith("❗ Please contact a doctor today.")
+    assert "NHS 111" in text
+    assert [(e.rule_id, e.level) for e in await _escalations(bot)] == [("RF-FEVER", Level.URGENT)]
+
+
+async def test_rf_age_50_first_episode_is_told_to_book_a_doctor(bot: BotUnderTest) -> None:
+    from tests.e2e.enrol import Answers
+
+    gus = bot.api.person(1007, "Gus")
+    closing = await enrol(bot, gus, Answers(age="50 or over", history="No, first time"))
+    texts = [message.text or "" for message in gus.messages]
+    soon = next(text for text in texts if text.startswith("Please book an appointment"))
+    assert "first time at 50 or over" in soon
+    assert texts.index(soon) < texts.index(closing.text or "")
+    assert [(e.rule_id, e.level) for e in await _escalations(bot)] == [("RF-AGE-50", Level.SOON)]
+
+
+async def test_tr_recurrent_reported_at_enrolment_suggests_physiotherapy(
+    bot: BotUnderTest,
+) -> None:
+    from tests.e2e.enrol import Answers
+
+    hal = bot.api.person(1008, "Hal")
+    await enrol(bot, hal, Answers(history="Yes, in the last 12 months"))
+    assert any("physiotherapy" in (message.text or "") for message in hal.messages)
+    [escalation] = await _escalations(bot)
+    assert escalation.rule_id == "TR-RECURRENT"
+    assert escalation.episode_id is not None

@@ -1,0 +1,114 @@
+"""Long polling for real, and two bot processes sharing one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from telegram import Update
+
+from bot.botapi import LocalBotApi
+from bot.botapi.person import Person as ChatPerson
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import Person, PersonStatus
+from tests.e2e.harness import BotUnderTest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_long_polling_serves_a_person(bot: BotUnderTest) -> None:
+    application = bot.application
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        lou = bot.api.person(4001, "Lou")
+        await lou.command("start")
+        [welcome] = await lou.wait_for_replies(1)
+        assert (welcome.text or "").startswith("Hello, I'm BackCheck.")
+        await lou.press("I agree")
+        [age] = await lou.wait_for_replies(1)
+        assert age.text == "How old are you?"
+    finally:
+        await application.updater.stop()
+        await application.stop()
+
+
+@asynccontextmanager
+async def bot_process(api: LocalBotApi, database_url: str) -> AsyncIterator[None]:
+    """``python -m bot run``: a separate process polling the local Bot API server."""
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "DEFAULT_TIMEZONE": "Europe/London",
+        "PYTHONPATH": str(REPO),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=environment, cwd=REPO
+    )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def _second_worker_handles(bot: BotUnderTest, person: ChatPerson, label: str) -> None:
+    """Tap ``label`` and hand the update straight to the in-process worker, before the polling
+    process can fetch it (nothing awaits between queueing and taking)."""
+    mark = person.mark()
+    await person.press(label)
+    [update] = bot.api.take_updates()
+    await bot.application.process_update(Update.de_json(update, bot.application.bot))
+    assert not bot.errors
+    assert len(person.messages) > mark
+
+
+@pytest.mark.postgres
+async def test_two_processes_share_one_person_on_postgresql(postgres_url: str) -> None:
+    from tests.e2e.conftest import bot_under_test
+
+    async with bot_under_test(postgres_url) as bot, bot_process(bot.api, postgres_url):
+        mo = bot.api.person(4002, "Mo")
+        await mo.command("start")
+        await mo.wait_for_replies(1, timeout=30)  # the polling process answered
+        await _second_worker_handles(bot, mo, "I agree")
+        await mo.press("16 to 49")
+        await mo.wait_for_replies(1, timeout=10)
+        await _second_worker_handles(bot, mo, "No, first time")
+        for index in range(4):
+            if index % 2:
+                await _second_worker_handles(bot, mo, "None of these")
+            else:
+                await mo.press("None of these")
+                await mo.wait_for_replies(1, timeout=10)
+        await _second_worker_handles(bot, mo, "In the last few hours")
+        await mo.press("Lifting or bending")
+        await mo.wait_for_replies(1, timeout=10)
+        await _second_worker_handles(bot, mo, "5")
+        await mo.press("Yes")
+        await mo.wait_for_replies(1, timeout=10)
+        await mo.send("London")
+        await mo.wait_for_replies(2, timeout=10)
+        await _second_worker_handles(bot, mo, "09:00 (usual)")
+        assert "You're all set" in (mo.last.text or "")
+
+    engine = create_engine(postgres_url)
+    async with session_factory(engine)() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == 4002))
+    await engine.dispose()
+    assert person is not None
+    assert person.status is PersonStatus.ACTIVE
