@@ -1,4 +1,5 @@
 # BackCheck: `make demo` to see it work, `make test` to prove it does. Both set themselves up.
+# `make run` goes live with TELEGRAM_BOT_TOKEN.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,12 +15,10 @@ $(BIN)/.installed: pyproject.toml
 setup: $(BIN)/.installed
 
 demo: setup
-	$(BIN)/python -m bot migrate
-	$(BIN)/python -m bot rules
+	$(BIN)/python -m bot demo
 
 run: setup
-	$(BIN)/python -m bot migrate
-	$(BIN)/python -m bot rules
+	$(BIN)/python -m bot run
 
 migrate: setup
 	$(BIN)/python -m bot migrate

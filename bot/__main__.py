@@ -53,10 +53,21 @@ def _run(settings: Settings) -> int:
     return 0
 
 
+def _demo(_settings: Settings) -> int:
+    """The real bot, offline, with a simulated person: needs no token and no network."""
+    import asyncio
+
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo())
+    return 0
+
+
 COMMANDS = {
     "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
+    "demo": (_demo, "two weeks of follow-up with a simulated person, offline, as a transcript"),
 }
 
 

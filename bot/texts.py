@@ -349,7 +349,7 @@ CHECKIN_FLAGS = """Which of these is new?
 {questions}
 
 Tap each one that applies, then "That's all"."""
-CHECKIN_WALK = "Did you go for a walk today?"
+CHECKIN_WALK = "Since your last check-in, have you been for a walk?"
 CHECKIN_WALK_LABELS = {"yes": "Yes", "no": "No"}
 CHECKIN_NOTE = """Anything to note for yourself or your doctor? Type it, or tap Skip."""
 SKIP = "Skip"

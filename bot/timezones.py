@@ -193,6 +193,13 @@ def _matches(name: str, qualifier: str | None) -> Iterator[ZoneMatch]:
         if country is not None:
             yield country
         return
+    # A name is a city's own before it is another's alternate: "Manchester" is not Richmond,
+    # Virginia, which geonames also lists under it. An alternate still wins when its city is
+    # bigger than every city of that own name ("Calcutta" is Kolkata, not Calcutta, Ohio).
+    biggest_own = max((city.population for city in cities if _fold(city.name) == name), default=-1)
+    cities = tuple(
+        city for city in cities if _fold(city.name) == name or city.population > biggest_own
+    )
     for city in cities:
         yield ZoneMatch(city.zone, city.label)
     if not cities and qualifier is None:

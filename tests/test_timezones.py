@@ -266,3 +266,9 @@ def test_every_common_zone_has_a_short_label() -> None:
         assert label
         assert "_" not in label
         assert "/" not in label
+
+
+def test_a_city_by_its_own_name_beats_an_alternate_name_of_a_smaller_city() -> None:
+    places = [match.place for match in zone_from_text("Manchester")]
+    assert places[0] == "Manchester, GB"
+    assert not any(place.startswith("Richmond") for place in places)

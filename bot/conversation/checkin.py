@@ -228,7 +228,8 @@ async def complete_checkin(turn: Turn) -> None:
         episode.status = EpisodeStatus.RECOVERED
         episode.recovered_at = turn.now
         advice = texts.RECOVERED.format(prevent=texts.PHASE_ADVICE[care.Phase.PREVENT])
-        turn.say(f"{texts.CHECKIN_DONE_RECOVERED.format(trend=trend)}\n\n{advice}")
+        saved = texts.CHECKIN_DONE_RECOVERED.format(trend=texts.trend_text(change))
+        turn.say(f"{saved}\n\n{advice}")
     else:
         phase = care.phase_at(
             onset_at=episode.onset_at,

@@ -371,7 +371,8 @@ def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: ZoneInfo) 
         steps.append(texts.NEXT_CHECKIN.format(when=when_text(first.due_at, zone, turn.now)))
     if care.needs_switch_message(protocol) and phase is care.Phase.ICE:
         switch = care.switch_at(episode.onset_at, zone)
-        steps.append(texts.NEXT_SWITCH.format(when=when_text(switch, zone, turn.now).capitalize()))
+        when = when_text(switch, zone, turn.now)
+        steps.append(texts.NEXT_SWITCH.format(when=when[0].upper() + when[1:]))
     return texts.ENROLLED.format(
         phase_advice=texts.phase_advice(phase, protocol),
         medicines=texts.MEDICINES,

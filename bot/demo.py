@@ -1,0 +1,189 @@
+"""``python -m bot demo``: the real bot, offline, with a simulated person, printed as a chat.
+
+No token and no network: the bot runs its real Application, long polling the local Bot API
+server on 127.0.0.1, with a SQLite file in a temporary folder. A simulated person enrols and
+checks in every day for two weeks while the clock jumps from one day to the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import ContextTypes, TypeHandler
+
+from bot.botapi import LocalBotApi, SentMessage
+from bot.botapi.person import Person
+from bot.clock import ManualClock
+from bot.config import load_settings
+from bot.db.engine import create_engine, session_factory
+from bot.db.migrate import upgrade_to_head
+from bot.telegram.app import build_application
+
+ZONE = ZoneInfo("Europe/London")
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+"""A Monday morning: the simulated person strained their back lifting a box at 07:00."""
+LAST_HANDLER_GROUP = 99
+REPLY_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Day:
+    """One simulated day's check-in: pain, anything new, a walk, a note."""
+
+    pain: int
+    new_flag: str | None = None
+    walked: bool = True
+    note: str | None = None
+
+
+RECOVERY = (
+    Day(6, note="Stiff getting out of bed"),
+    Day(6),
+    Day(5, walked=False),
+    Day(5, new_flag="Worse at night or at rest"),
+    Day(4),
+    Day(4, note="Back at my desk, taking breaks"),
+    Day(3),
+    Day(3),
+    Day(2),
+    Day(2),
+    Day(1),
+    Day(1),
+    Day(1),
+    Day(0),
+)
+"""A moderate strain settling over two weeks, with one worrying night on day 4."""
+
+
+class Transcript:
+    """Acts as the person and prints every message both ways, in order."""
+
+    def __init__(self, api: LocalBotApi, person: Person, print_line: Callable[[str], None]):
+        self._api = api
+        self._person = person
+        self._print = print_line
+        self._handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def mark_handled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs after every other handler: the update's replies have all been sent."""
+        query = update.callback_query
+        await self._handled.put(query.id if query else str(update.update_id))
+
+    async def _act(self, shown: str, action: Awaitable[Any]) -> list[SentMessage]:
+        self._print(f"  👤 {shown}")
+        mark = self._person.mark()
+        queued = await action
+        # A message comes back as its update; a button press as its callback query id.
+        expected = str(queued["update_id"]) if isinstance(queued, dict) else str(queued)
+        while await asyncio.wait_for(self._handled.get(), REPLY_WAIT) != expected:
+            continue
+        replies = self._person.messages[mark:]
+        for message in replies:
+            self._show(message)
+        return replies
+
+    def _show(self, message: SentMessage) -> None:
+        lines = (message.text or "").splitlines()
+        self._print(f"  🤖 {lines[0] if lines else ''}")
+        for line in lines[1:]:
+            self._print(f"     {line}" if line else "")
+        labels = message.button_labels or [
+            str(button.get("text", button)) if isinstance(button, dict) else str(button)
+            for row in (message.reply_markup or {}).get("keyboard", [])
+            for button in row
+        ]
+        if labels:
+            self._print("     " + " ".join(f"[{label}]" for label in labels))
+        self._print("")
+
+    async def command(self, name: str, *args: str) -> list[SentMessage]:
+        return await self._act(" ".join([f"/{name}", *args]), self._person.command(name, *args))
+
+    async def tap(self, label: str) -> list[SentMessage]:
+        return await self._act(f"(taps) {label}", self._person.press(label))
+
+    async def say(self, text: str) -> list[SentMessage]:
+        return await self._act(text, self._person.send(text))
+
+    def heading(self, text: str) -> None:
+        self._print(f"── {text} " + "─" * max(0, 60 - len(text)))
+
+
+async def _enrol(chat: Transcript) -> None:
+    await chat.command("start", "physio-demo")
+    for label in ("I agree", "16 to 49", "No, first time"):
+        await chat.tap(label)
+    for _group in range(4):
+        await chat.tap("None of these")
+    for label in ("In the last few hours", "Lifting or bending", "6", "Only some"):
+        await chat.tap(label)
+    await chat.say("Manchester")
+    await chat.tap("Manchester, GB")
+    await chat.tap("09:00 (usual)")
+
+
+async def _check_in(chat: Transcript, day: Day) -> bool:
+    """One day's check-in; True once the bot says the follow-up is over (recovery)."""
+    await chat.command("checkin")
+    await chat.tap(str(day.pain))
+    if day.new_flag is None:
+        await chat.tap("No")
+    else:
+        await chat.tap("Yes")
+        await chat.tap(day.new_flag)
+        await chat.tap("That's all")
+    await chat.tap("Yes" if day.walked else "No")
+    replies = await (chat.say(day.note) if day.note else chat.tap("Skip"))
+    return any("looks like recovery" in (message.text or "") for message in replies)
+
+
+async def run_demo(print_line: Callable[[str], None] = print) -> None:
+    clock = ManualClock(START)
+    with tempfile.TemporaryDirectory(prefix="backcheck-demo-") as folder:
+        database_url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
+        await asyncio.to_thread(upgrade_to_head, database_url)
+        async with LocalBotApi(wall_clock=lambda: clock.now().timestamp()) as api:
+            settings = load_settings(
+                telegram_bot_token=api.token,
+                telegram_api_base_url=api.base_url,
+                database_url=database_url,
+                default_timezone=ZONE.key,
+                emergency_number="999",
+                urgent_care_text="NHS 111",
+            )
+            engine = create_engine(database_url)
+            application = build_application(settings, session_factory(engine), clock)
+            person = api.person(424242, "Alex")
+            chat = Transcript(api, person, print_line)
+            application.add_handler(TypeHandler(Update, chat.mark_handled), LAST_HANDLER_GROUP)
+            async with application:
+                await application.start()
+                assert application.updater is not None
+                await application.updater.start_polling(poll_interval=0, timeout=5)
+                try:
+                    chat.heading("Day 0, Monday 2 March, 10:00: Alex hurt their back at 07:00")
+                    await _enrol(chat)
+                    for number, day in enumerate(RECOVERY, start=1):
+                        moment = clock.set(
+                            datetime.combine(
+                                START.astimezone(ZONE).date() + timedelta(days=number),
+                                datetime.min.time().replace(hour=9),
+                                tzinfo=ZONE,
+                            )
+                        )
+                        local = moment.astimezone(ZONE)
+                        chat.heading(f"Day {number}, {local:%A} {local.day} {local:%B}, 09:00")
+                        if await _check_in(chat, day):
+                            break
+                finally:
+                    await application.updater.stop()
+                    await application.stop()
+            await engine.dispose()
