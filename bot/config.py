@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,6 +83,10 @@ class AdminSettings(_EnvSettings, env_prefix="ADMIN_"):
         description="the Telegram chat id (a number) where admins get alerts",
     )
 
+    digest_time: time = Field(
+        default=time(8, 0),
+        description="the local time (DEFAULT_TIMEZONE) of the admins' daily digest, like 08:00",
+    )
     pseudonym_secret: SecretStr | None = Field(
         default=None,
         description="a long random string that keys the pseudonyms admins see "

@@ -26,6 +26,7 @@ from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade_to_head
 from bot.telegram.app import build_application
+from bot.telegram.ratelimit import without_limits
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -160,7 +161,9 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                 urgent_care_text="NHS 111",
             )
             engine = create_engine(database_url)
-            application = build_application(settings, session_factory(engine), clock)
+            application = build_application(
+                settings, session_factory(engine), clock, rate_limiter=without_limits()
+            )
             person = api.person(424242, "Alex")
             chat = Transcript(api, person, print_line)
             application.add_handler(TypeHandler(Update, chat.mark_handled), LAST_HANDLER_GROUP)

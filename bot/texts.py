@@ -302,6 +302,26 @@ RECOVERED = """🎉 Your pain has been 0 or 1 three check-ins in a row. That loo
 
 I'll stop the check-ins now, and send you a tip once a week for four weeks."""
 
+PREVENTION_TIPS: Mapping[int, str] = MappingProxyType(
+    {
+        1: """Weekly tip 1 of 4: keep strengthening.
+Keep up gentle core and glute exercises a few times a week: deep tummy muscles, buttocks and the muscles along your spine carry the load your back took on alone.""",  # noqa: E501
+        2: """Weekly tip 2 of 4: lift well.
+Bend your knees, keep the load close to your body, and turn with your feet rather than twisting your back. Build up slowly before heavy lifting.""",  # noqa: E501
+        3: """Weekly tip 3 of 4: keep moving.
+Take a movement break every 30-60 minutes: stand, stretch, walk. Shoulders relaxed, feet flat on the floor, screen at eye level.""",  # noqa: E501
+        4: """Weekly tip 4 of 4: everyday habits.
+A healthy weight, a supportive mattress and good sleep, and a way to unwind (breathing, stretching, walking) all help keep back pain away.
+
+This is the last message of your follow-up. Take care of your back. If it flares up again, send /start; the warning signs are always in /redflags.""",  # noqa: E501
+    }
+)
+
+DIGEST = """BackCheck, {day}:
+• enrolled: {enrolled}
+• check-ins sent: {sent}, answered: {answered}
+• escalations: {emergency} emergency, {urgent} urgent, {soon} soon"""
+
 ADMIN_ALERT = "{level} escalation: person {pseudonym}, rule {rule_id}."
 
 
@@ -366,7 +386,7 @@ CHECKIN_DONE_RECOVERED = """Thanks, that's saved.
 CHECKIN_NEXT = "Next check-in: {when}."
 CHECKIN_NO_NEXT = "That was the last scheduled check-in."
 CHECKIN_REPLACES = "You've checked in today already: these answers will replace today's."
-REMINDER = "A reminder: today's check-in is waiting. How bad is your back pain right now (0-10)?"
+REMINDER = "A reminder: today's check-in is still waiting for you."
 PAUSED_AFTER_MISSED = """I haven't heard from you for three check-ins, so I'll pause them.
 Send /checkin any time, or /resume to start them again.
 If anything worrying happens, see /redflags."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot import care, texts
-from bot.conversation.checkin import next_checkin_text
 from bot.conversation.flow import Step, finish, goto
-from bot.conversation.preferences import SETTINGS, CheckinTime, Zone
+from bot.conversation.preferences import SETTINGS, CheckinTime, Zone, settings_saved
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import EpisodeStatus, PersonStatus
+from bot.schedule.queue import cancel
 
 
 class SettingsMenu(Step):
@@ -70,8 +70,7 @@ class ProtocolChoice(Step):
         episode = await repository.current_episode(turn.session, turn.require_person().id)
         if episode is not None:
             episode.protocol = care.Protocol(value).value
-        turn.say(texts.SETTINGS_SAVED.format(next_checkin=await next_checkin_text(turn)))
-        await finish(turn)
+        await settings_saved(turn)
         return True
 
 
@@ -94,6 +93,7 @@ class ConfirmStop(Step):
             if episode is not None:
                 episode.status = EpisodeStatus.ENDED
                 episode.ended_at = turn.now
+            await cancel(turn.session, person.id)
             turn.say(texts.STOPPED)
         else:
             return False

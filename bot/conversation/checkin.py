@@ -6,6 +6,7 @@ having checked in. Red flags escalate when tapped; the trend rules run once the 
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import care, texts
@@ -17,6 +18,7 @@ from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Person
+from bot.schedule.plan import owe_prevention_tips
 
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
@@ -28,11 +30,13 @@ def person_zone(person: Person) -> ZoneInfo:
     return ZoneInfo(person.timezone)
 
 
-async def start_checkin(turn: Turn, episode: Episode, *, due_at_slot: bool = False) -> None:
+async def start_checkin(
+    turn: Turn, episode: Episode, *, scheduled_at: datetime | None = None
+) -> None:
     """Open (or reopen) today's check-in and ask for the pain score.
 
     ``/checkin`` counts as the day's check-in: it uses the same row as the scheduled one, so a
-    day never has two.
+    day never has two. ``scheduled_at`` marks a prompt the bot owed (only those can be missed).
     """
     person = turn.require_person()
     zone = person_zone(person)
@@ -50,8 +54,11 @@ async def start_checkin(turn: Turn, episode: Episode, *, due_at_slot: bool = Fal
         )
         turn.session.add(check_in)
         await turn.session.flush()
-    elif check_in.status is CheckInStatus.ANSWERED and not due_at_slot:
+    elif check_in.status is CheckInStatus.ANSWERED:
         turn.say(texts.CHECKIN_REPLACES)
+    if scheduled_at is not None:
+        check_in.due_at = scheduled_at
+        check_in.sent_at = turn.now
     turn.begin(check_in_id=check_in.id, episode_id=episode.id)
     await goto(turn, CheckinPain.name)
 
@@ -227,6 +234,7 @@ async def complete_checkin(turn: Turn) -> None:
     if recovered:
         episode.status = EpisodeStatus.RECOVERED
         episode.recovered_at = turn.now
+        await owe_prevention_tips(turn.session, turn.require_person(), turn.now)
         advice = texts.RECOVERED.format(prevent=texts.PHASE_ADVICE[care.Phase.PREVENT])
         saved = texts.CHECKIN_DONE_RECOVERED.format(trend=texts.trend_text(change))
         turn.say(f"{saved}\n\n{advice}")

@@ -16,6 +16,8 @@ from bot.conversation.flow import goto, repeat
 from bot.conversation.turn import Turn
 from bot.db import repository
 from bot.db.models import CheckIn, CheckInStatus, Person, PersonStatus
+from bot.schedule.plan import SCHEDULED_KINDS, replan
+from bot.schedule.queue import cancel
 
 _REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Telegram's own alphabet for deep-link payloads (t.me/bot?start=PAYLOAD)."""
@@ -64,7 +66,11 @@ async def start(turn: Turn) -> None:
         turn.session.add(turn.person)
         await turn.session.flush()
     person = turn.person
-    person.blocked_at = None
+    if person.blocked_at is not None:
+        # Back after blocking the bot: owe again what was dropped when they blocked it.
+        person.blocked_at = None
+        episode = await repository.current_episode(turn.session, person.id)
+        await replan(turn.session, person, episode, turn.now)
     if person.status is PersonStatus.ENROLLING and person.consent_at is None:
         turn.begin(referral=referral)
         await goto(turn, Consent.name)
@@ -136,6 +142,7 @@ async def pause(turn: Turn) -> None:
         turn.say(texts.ALREADY_PAUSED)
         return
     person.status = PersonStatus.PAUSED
+    await cancel(turn.session, person.id, SCHEDULED_KINDS)
     turn.say(texts.PAUSED)
 
 
@@ -143,13 +150,14 @@ async def resume(turn: Turn) -> None:
     if await _not_available_yet(turn):
         return
     person = turn.require_person()
-    next_checkin = await next_checkin_text(turn)
     if person.status is PersonStatus.PAUSED:
         person.status = PersonStatus.ACTIVE
         person.missed_in_a_row = 0
-        turn.say(texts.RESUMED.format(next_checkin=next_checkin))
+        episode = await repository.current_episode(turn.session, person.id)
+        await replan(turn.session, person, episode, turn.now)
+        turn.say(texts.RESUMED.format(next_checkin=await next_checkin_text(turn)))
     else:
-        turn.say(texts.NOT_PAUSED.format(next_checkin=next_checkin))
+        turn.say(texts.NOT_PAUSED.format(next_checkin=await next_checkin_text(turn)))
 
 
 async def stop(turn: Turn) -> None:

@@ -21,6 +21,8 @@ from bot.conversation.commands import nothing_asked, run_command
 from bot.conversation.flow import STEPS
 from bot.conversation.turn import IDLE, Incoming, Outgoing, Turn
 from bot.db import repository
+from bot.schedule.plan import replan
+from bot.schedule.queue import mark_blocked
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,20 @@ class Conversations:
             )
             await _route(turn)
         return Reply(tuple(turn.outgoing), turn.notice, turn.close_question)
+
+    async def membership(self, user_id: int, *, blocked: bool) -> None:
+        """Telegram told us the person blocked (or unblocked) the bot."""
+        async with self._sessions.begin() as session:
+            person = await repository.lock_person(session, user_id)
+            if person is None:
+                return
+            now = self._clock.now()
+            if blocked:
+                await mark_blocked(session, person.id, now)
+            elif person.blocked_at is not None:
+                person.blocked_at = None
+                episode = await repository.current_episode(session, person.id)
+                await replan(session, person, episode, now)
 
 
 async def _route(turn: Turn) -> None:

@@ -19,9 +19,10 @@ from bot.conversation.flow import Step, finish, goto
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db.models import Episode, EpisodeStatus, Escalation, Person, PersonStatus
+from bot.schedule.plan import replan
 
 ONSET_AGO: dict[str, timedelta] = {
-    "hours": timedelta(hours=3),
+    "hours": timedelta(0),
     "yesterday": timedelta(hours=24),
     "2-3d": timedelta(hours=60),
     "4-7d": timedelta(days=5, hours=12),
@@ -29,8 +30,10 @@ ONSET_AGO: dict[str, timedelta] = {
 }
 """How long ago each onset button places the start of the pain.
 
-The middle of each range, except "1-6 weeks", read as two weeks: the later the onset, the
-longer the person is followed and asked about red flags, so the estimate errs towards recent.
+The middle of each range, except two that err towards recent: "in the last few hours" counts
+from now (ice a few hours longer is harmless, heat on a strain still in its first 48 hours is
+what the seed article advises against), and "1-6 weeks" is read as two weeks (the later the
+onset, the longer the person is followed and asked about red flags).
 """
 LONG_STANDING_DAYS = 42
 """More than six weeks of pain is not an acute strain: the seed article sends it to a doctor."""
@@ -338,6 +341,7 @@ async def complete_enrolment(turn: Turn) -> None:
     if recurrent is not None:
         found.append(recurrent)
     await escalate(turn, found, episode_id=episode.id)
+    await replan(turn.session, person, episode, turn.now, skip_today=True)
     turn.say(enrolled_text(turn, person, episode, zone))
     await finish(turn)
 

@@ -1,14 +1,15 @@
 """Recording escalations and handing them to the person first.
 
 An escalation row is written in the same transaction as the answer that fired it, together with
-a due-queue row already claimed by this worker. If the worker dies before Telegram accepts the
-message, the claim's lease runs out and the queue sends it again (ARCHITECTURE principle 5).
+a due-queue row already claimed by this worker for one lease. If the worker dies before Telegram
+accepts the message, the lease runs out and the queue sends it again, ahead of everything else
+(ARCHITECTURE principle 5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 
 from sqlalchemy import func, select, update
@@ -18,9 +19,7 @@ from bot import care, texts
 from bot.conversation.turn import Outgoing, Turn
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Escalation
 from bot.pseudonym import pseudonym
-
-DELIVERY_LEASE = timedelta(minutes=2)
-"""How long the handler that raised an escalation has to deliver it before the queue retries."""
+from bot.schedule.queue import LEASE
 
 
 async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:
@@ -69,18 +68,35 @@ async def escalate(
                 priority=DUE_PRIORITY[DueKind.ESCALATION],
                 status=DueStatus.CLAIMED,
                 attempts=1,
-                lease_until=turn.now + DELIVERY_LEASE,
+                lease_until=turn.now + LEASE,
                 payload={"escalation_ids": list(ids)},
                 created_at=turn.now,
             )
         )
-        turn.escalations.append(
-            Outgoing(
-                texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
-                escalation_ids=ids,
-                admin_alert=_admin_alert(turn, level, rows),
-            )
+        turn.escalations.append(_message(turn, level, rows))
+
+
+def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgoing:
+    return Outgoing(
+        texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
+        escalation_ids=tuple(row.id for row in rows),
+        admin_alert=_admin_alert(turn, level, rows),
+    )
+
+
+async def render_undelivered(turn: Turn, queued: DueMessage) -> bool:
+    """The queue's retry of escalations whose first delivery did not complete."""
+    ids = [int(value) for value in queued.payload.get("escalation_ids", [])]
+    rows = list(
+        await turn.session.scalars(
+            select(Escalation)
+            .where(Escalation.id.in_(ids), Escalation.sent_at.is_(None))
+            .order_by(Escalation.level.desc(), Escalation.id)
         )
+    )
+    for level, group in groupby(rows, key=lambda row: care.Level(row.level)):
+        turn.escalations.append(_message(turn, level, list(group)))
+    return bool(rows)
 
 
 def _admin_alert(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str | None:

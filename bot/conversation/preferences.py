@@ -15,6 +15,8 @@ from bot.conversation.checkin import next_checkin_text
 from bot.conversation.enrolment import complete_enrolment
 from bot.conversation.flow import Step, finish, goto
 from bot.conversation.turn import Button, Outgoing, Turn
+from bot.db import repository
+from bot.schedule.plan import replan
 from bot.timezones import COMMON_ZONES, ZoneMatch, zone_from_location, zone_from_text, zone_label
 
 CHECKIN_CHOICES = (time(8, 0), time(9, 0), time(12, 0), time(18, 0), time(20, 0))
@@ -151,6 +153,9 @@ class CheckinTime(Step):
 
 
 async def settings_saved(turn: Turn) -> None:
-    """Confirm a changed setting with the next check-in it gives."""
+    """Owe the messages the new setting gives, and say when the next check-in comes."""
+    person = turn.require_person()
+    episode = await repository.current_episode(turn.session, person.id)
+    await replan(turn.session, person, episode, turn.now)
     turn.say(texts.SETTINGS_SAVED.format(next_checkin=await next_checkin_text(turn)))
     await finish(turn)

@@ -8,7 +8,7 @@ one delete.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -89,6 +90,8 @@ class DueKind(StrEnum):
     REMINDER = "reminder"
     SWITCH = "switch"
     TIP = "tip"
+    END = "end"
+    """The end of the acute follow-up at day 84 (TR-CHRONIC-84)."""
 
 
 DUE_PRIORITY = {
@@ -96,6 +99,7 @@ DUE_PRIORITY = {
     DueKind.SWITCH: 1,
     DueKind.CHECKIN: 2,
     DueKind.REMINDER: 3,
+    DueKind.END: 3,
     DueKind.TIP: 4,
 }
 """Lower goes first: escalations outrank any backlog (ARCHITECTURE principle 5)."""
@@ -208,7 +212,8 @@ class DueMessage(Base):
     __tablename__ = "due_messages"
     __table_args__ = (
         UniqueConstraint("person_id", "kind", "slot"),
-        Index("ix_due_messages_status_due_at", "status", "due_at"),
+        # The claim reads pending rows in delivery order: escalations first, then by due time.
+        Index("ix_due_messages_claim", "status", "priority", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -224,6 +229,15 @@ class DueMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Digest(Base):
+    """One row per day whose figures reached the admins: the first worker to insert it sends."""
+
+    __tablename__ = "digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime]
 
 
 class Conversation(Base):

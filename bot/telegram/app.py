@@ -1,21 +1,22 @@
 """The Application factory: one place where every handler is registered, in order.
 
-Order matters: group -1 answers outside private chats and stops there; then buttons,
-commands, text, locations, and finally anything else a person can send. Edited messages match
+Order matters: group -1 answers outside private chats and stops there; then the bot's own
+membership (blocked or unblocked), buttons, and every private message. Edited messages match
 no handler (``UpdateType.MESSAGE`` is new messages only) and are ignored, as Telegram bots
 conventionally do.
 """
 
 from __future__ import annotations
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -26,9 +27,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.commands import COMMANDS
 from bot.conversation.engine import Conversations
+from bot.schedule.digest import DailyDigest
+from bot.schedule.dispatcher import Dispatcher
+from bot.schedule.jobs import build_scheduler
 from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
+from bot.telegram.ratelimit import ChatRateLimiter
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -53,15 +58,43 @@ def build_application(
     clock: Clock,
     *,
     request: BaseRequest | None = None,
+    rate_limiter: ChatRateLimiter | None = None,
+    run_schedule: bool = False,
 ) -> Application:  # type: ignore[type-arg]
+    """The bot. ``run_schedule`` starts the due queue's clock with the application (a live
+    process); tests and the demo drive :class:`Dispatcher` themselves with a moved clock.
+    ``rate_limiter`` defaults to Telegram's limits; tests and benchmarks pass their own."""
     token = settings.require_token().get_secret_value()
+    dispatcher = Dispatcher(sessions, settings, clock)
+    digest = DailyDigest(sessions, settings, clock)
+    scheduler: list[AsyncIOScheduler] = []
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await set_command_menu(application)
+        if run_schedule:
+            scheduler.append(
+                build_scheduler(
+                    application.bot,
+                    dispatcher,
+                    digest,
+                    settings.admin.digest_time.hour,
+                    settings.admin.digest_time.minute,
+                )
+            )
+            scheduler[0].start()
+
+    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        for running in scheduler:
+            running.shutdown(wait=False)
+
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram.api_base_url)
         .base_file_url(file_url(settings.telegram.api_base_url))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(set_command_menu)
+        .rate_limiter(rate_limiter or ChatRateLimiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if request is not None:
         builder = builder.request(request)
@@ -82,6 +115,9 @@ def build_application(
             outside_private,
         ),
         group=-1,
+    )
+    application.add_handler(
+        ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, handlers.private_message))

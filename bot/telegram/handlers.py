@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import replace
 
 from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -72,6 +72,14 @@ class Handlers:
         await self._delivery.send(context.bot, message.chat.id, reply.messages)
         if reply.close_question and isinstance(message, Message):
             await _close(message)
+
+    async def membership(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A person blocked the bot ("kicked") or unblocked it: stop or resume owing them."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+        await self._conversations.membership(change.from_user.id, blocked=blocked)
 
     async def outside_private_chat(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE

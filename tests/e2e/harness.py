@@ -21,6 +21,7 @@ from bot.botapi.person import Person
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.telegram.app import build_application
+from bot.telegram.ratelimit import without_limits
 
 ADMIN_CHAT = -100777
 
@@ -35,7 +36,9 @@ class BotUnderTest:
     errors: list[BaseException] = field(default_factory=list)
 
     async def start(self) -> None:
-        self.application = build_application(self.settings, self.sessions, self.clock)
+        self.application = build_application(
+            self.settings, self.sessions, self.clock, rate_limiter=without_limits()
+        )
         self.application.add_error_handler(self.record_error)
         await self.application.initialize()
 

@@ -1,0 +1,148 @@
+"""What the bot says when a scheduled moment comes: decided at send time, not when owed.
+
+The queue row only says what is owed; whether it is still worth sending is decided here, on the
+person's state now, under their lock: a check-in already given by /checkin is not asked again,
+a reminder for an answered check-in is dropped, a paused or blocked person gets nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot import care, texts
+from bot.conversation.checkin import CheckinPain, start_checkin
+from bot.conversation.escalate import escalate, render_undelivered
+from bot.conversation.flow import finish, repeat
+from bot.conversation.turn import Turn
+from bot.db import repository
+from bot.db.models import (
+    CheckIn,
+    CheckInStatus,
+    DueKind,
+    DueMessage,
+    EpisodeStatus,
+    PersonStatus,
+)
+from bot.schedule.plan import next_slot, zone_of
+from bot.schedule.queue import Owed, cancel, owe
+
+
+async def prepare(turn: Turn, row: DueMessage) -> bool:
+    """Put what ``row`` should say into ``turn``; False when there is nothing to send."""
+    if row.kind is DueKind.ESCALATION:
+        return await render_undelivered(turn, row)
+    person = turn.require_person()
+    if person.blocked_at is not None:
+        return False
+    if row.kind is DueKind.TIP:
+        return await _tip(turn, row)
+    if person.status is not PersonStatus.ACTIVE:
+        return False
+    episode = await repository.current_episode(turn.session, person.id)
+    if episode is None:
+        return False
+    if row.kind is DueKind.CHECKIN:
+        await _checkin(turn, row)
+    elif row.kind is DueKind.REMINDER:
+        return await _reminder(turn, row)
+    elif row.kind is DueKind.SWITCH:
+        if not care.needs_switch_message(care.Protocol(episode.protocol)):
+            return False
+        turn.say(texts.SWITCH_TO_HEAT)
+    elif row.kind is DueKind.END:
+        await _follow_up_end(turn)
+    return bool(turn.outgoing)
+
+
+async def _checkin(turn: Turn, row: DueMessage) -> None:
+    """Today's check-in, at most one catch-up after downtime, then owe the next one."""
+    person = turn.require_person()
+    episode = await repository.current_episode(turn.session, person.id)
+    assert episode is not None
+    zone = zone_of(person)
+    today = turn.now.astimezone(zone).date().isoformat()
+    await _count_missed(turn, episode.id, today)
+    if care.should_pause(person.missed_in_a_row):
+        person.status = PersonStatus.PAUSED
+        await cancel(turn.session, person.id)
+        turn.say(texts.PAUSED_AFTER_MISSED)
+        return
+    # A prompt that comes late (after downtime) asks about today, never about a past day.
+    existing = await repository.check_in_for_slot(turn.session, episode.id, today)
+    answered = existing is not None and existing.status is CheckInStatus.ANSWERED
+    if not answered:
+        await start_checkin(turn, episode, scheduled_at=row.due_at)
+    owed = []
+    following = next_slot(person, episode, turn.now, {today})
+    if following is not None:
+        owed.append(Owed(person.id, DueKind.CHECKIN, following.key, following.due_at))
+    reminder = care.reminder_at(turn.now, zone)
+    if not answered and reminder is not None and (following is None or reminder < following.due_at):
+        owed.append(Owed(person.id, DueKind.REMINDER, today, reminder))
+    await owe(turn.session, owed, turn.now)
+
+
+async def _count_missed(turn: Turn, episode_id: int, today: str) -> None:
+    """Scheduled check-ins from earlier days still unanswered are missed, in a row."""
+    missed = list(
+        await turn.session.scalars(
+            select(CheckIn.id).where(
+                CheckIn.episode_id == episode_id,
+                CheckIn.status == CheckInStatus.SENT,
+                CheckIn.slot < today,
+                CheckIn.due_at.is_not(None),
+            )
+        )
+    )
+    if missed:
+        await turn.session.execute(
+            update(CheckIn).where(CheckIn.id.in_(missed)).values(status=CheckInStatus.MISSED)
+        )
+        turn.require_person().missed_in_a_row += len(missed)
+
+
+async def _reminder(turn: Turn, row: DueMessage) -> bool:
+    """One reminder, only while that day's check-in is still the open question."""
+    if turn.step != CheckinPain.name:
+        return False
+    check_in = await turn.session.get(CheckIn, turn.answers.get("check_in_id"))
+    if check_in is None or check_in.slot != row.slot or check_in.status is not CheckInStatus.SENT:
+        return False
+    turn.say(texts.REMINDER)
+    await repeat(turn)
+    return True
+
+
+async def _follow_up_end(turn: Turn) -> None:
+    """TR-CHRONIC-84: still followed at day 84: see a doctor, and the acute follow-up ends."""
+    person = turn.require_person()
+    episode = await repository.current_episode(turn.session, person.id)
+    assert episode is not None
+    day = care.episode_day(episode.onset_at, turn.now, zone_of(person))
+    ending = care.chronic_end_due(day)
+    if ending is None:
+        return
+    await escalate(turn, [ending], episode_id=episode.id)
+    episode.status = EpisodeStatus.ENDED
+    episode.ended_at = turn.now
+    await cancel(turn.session, person.id)
+    turn.say(texts.CHRONIC_END)
+    if turn.step != "idle":
+        await finish(turn)
+
+
+async def _tip(turn: Turn, row: DueMessage) -> bool:
+    """PH-PREVENT: the weekly tips after recovery; the last one ends the follow-up."""
+    number = int(row.payload.get("number", 0))
+    if number not in texts.PREVENTION_TIPS:
+        return False
+    person = turn.require_person()
+    if person.status not in {PersonStatus.ACTIVE, PersonStatus.PAUSED}:
+        return False
+    turn.say(texts.PREVENTION_TIPS[number])
+    if number == max(texts.PREVENTION_TIPS):
+        episode = await repository.latest_episode(turn.session, person.id)
+        if episode is not None and episode.status is EpisodeStatus.RECOVERED:
+            episode.status = EpisodeStatus.ENDED
+            episode.ended_at = turn.now
+    return True

@@ -1,0 +1,209 @@
+"""The dispatcher: claim what is due, decide what it says, send it, record how it went.
+
+One tick drains the queue in batches. Each batch is claimed in one short transaction, prepared
+in one transaction that holds the batch's people locked (a savepoint per row, so one bad row
+cannot block the rest), sent outside any transaction (chats in parallel, each chat's messages
+in order), and settled in one transaction. Telegram's answers are handled one by one
+(ARCHITECTURE principle 7): 429 waits ``retry_after``; 5xx and time-outs retry with backoff a
+bounded number of times, then the row fails and is logged; 403 marks the person blocked and
+drops what is owed to them.
+
+Duplicates: a message can be sent twice only if the process dies (or a time-out hides a
+success) after Telegram accepted it and before the row is settled; the lease then hands the
+row to the next claim. That window is the send itself plus one short transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.conversation.scheduled import prepare
+from bot.conversation.turn import Incoming, Outgoing, Turn
+from bot.db.models import Conversation, DueMessage, DueStatus, Person
+from bot.schedule import queue
+from bot.telegram.delivery import Delivery
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+CONCURRENT_CHATS = 64
+MAX_ATTEMPTS = 5
+BACKOFF = timedelta(seconds=15)
+"""The first retry after a 5xx or a time-out; doubled on each attempt after that."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    row_id: int
+    person_id: int
+    chat_id: int
+    attempts: int
+    messages: tuple[Outgoing, ...]
+
+
+@dataclass
+class Outcomes:
+    """How one batch went, settled in one transaction."""
+
+    sent: list[int] = field(default_factory=list)
+    nothing_to_send: list[int] = field(default_factory=list)
+    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    blocked_people: set[int] = field(default_factory=set)
+
+
+def _retry_after(error: RetryAfter) -> timedelta:
+    with warnings.catch_warnings():
+        # python-telegram-bot 22 warns that the int form will become a timedelta; both work.
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock,
+        *,
+        batch_size: int = BATCH_SIZE,
+        concurrent_chats: int = CONCURRENT_CHATS,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._batch_size = batch_size
+        self._concurrent_chats = concurrent_chats
+        self._delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)
+
+    async def tick(self, bot: Bot) -> int:
+        """Send everything due now; returns how many queue rows were delivered."""
+        delivered = 0
+        while True:
+            async with self._sessions.begin() as session:
+                batch = await queue.claim(session, self._clock.now(), self._batch_size)
+            if not batch:
+                return delivered
+            prepared, outcomes = await self._prepare(batch)
+            await self._send(bot, prepared, outcomes)
+            await self._settle(outcomes)
+            delivered += len(outcomes.sent)
+            if len(batch) < self._batch_size:
+                return delivered
+
+    async def _prepare(self, batch: Sequence[DueMessage]) -> tuple[list[Prepared], Outcomes]:
+        outcomes = Outcomes()
+        prepared: list[Prepared] = []
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            ids = sorted({row.person_id for row in batch})
+            # Locked in id order, so two batches that share people never deadlock.
+            people = {
+                person.id: person
+                for person in await session.scalars(
+                    select(Person).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
+                )
+            }
+            # Loaded once for the batch; the per-row lookups below are answered from memory.
+            (
+                await session.scalars(select(Conversation).where(Conversation.person_id.in_(ids)))
+            ).all()
+            for row in batch:
+                person = people.get(row.person_id)
+                if person is None:
+                    outcomes.nothing_to_send.append(row.id)
+                    continue
+                turn = Turn(
+                    session=session,
+                    settings=self._settings,
+                    now=now,
+                    incoming=Incoming(user_id=person.telegram_user_id, chat_id=person.chat_id),
+                    person=person,
+                    conversation=await session.get(Conversation, person.id),
+                )
+                try:
+                    async with session.begin_nested():
+                        has_message = await prepare(turn, row)
+                except Exception as error:
+                    log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
+                    outcomes.failed.append((row.id, type(error).__name__))
+                    continue
+                if has_message:
+                    prepared.append(
+                        Prepared(
+                            row.id, person.id, person.chat_id, row.attempts, tuple(turn.outgoing)
+                        )
+                    )
+                else:
+                    outcomes.nothing_to_send.append(row.id)
+        return prepared, outcomes
+
+    async def _send(self, bot: Bot, prepared: Sequence[Prepared], outcomes: Outcomes) -> None:
+        by_chat: dict[int, list[Prepared]] = defaultdict(list)
+        for item in prepared:
+            by_chat[item.chat_id].append(item)
+        slots = asyncio.Semaphore(self._concurrent_chats)
+
+        async def send_chat(items: list[Prepared]) -> None:
+            async with slots:
+                for item in items:
+                    if item.person_id in outcomes.blocked_people:
+                        outcomes.nothing_to_send.append(item.row_id)
+                        continue
+                    await self._send_one(bot, item, outcomes)
+
+        await asyncio.gather(*(send_chat(items) for items in by_chat.values()))
+
+    async def _send_one(self, bot: Bot, item: Prepared, outcomes: Outcomes) -> None:
+        now = self._clock.now()
+        try:
+            await self._delivery.send(bot, item.chat_id, item.messages)
+        except RetryAfter as error:
+            outcomes.retry.append((item.row_id, now + _retry_after(error), "429"))
+        except Forbidden:
+            outcomes.blocked_people.add(item.person_id)
+            outcomes.nothing_to_send.append(item.row_id)
+        except BadRequest as error:
+            log.error("queue row %s refused by Telegram: %s", item.row_id, error.message)
+            outcomes.failed.append((item.row_id, f"BadRequest: {error.message}"))
+        except NetworkError as error:  # 5xx and time-outs (TimedOut is a NetworkError)
+            reason = f"{type(error).__name__}: {error.message}"
+            if item.attempts >= MAX_ATTEMPTS:
+                log.error(
+                    "queue row %s failed after %s attempts: %s", item.row_id, item.attempts, reason
+                )
+                outcomes.failed.append((item.row_id, reason))
+            else:
+                backoff = BACKOFF * 2 ** (item.attempts - 1)
+                outcomes.retry.append((item.row_id, now + backoff, reason))
+        except TelegramError as error:
+            log.error("queue row %s failed: %s", item.row_id, type(error).__name__)
+            outcomes.failed.append((item.row_id, type(error).__name__))
+        else:
+            outcomes.sent.append(item.row_id)
+
+    async def _settle(self, outcomes: Outcomes) -> None:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            await queue.settle(session, outcomes.sent, DueStatus.SENT, now)
+            await queue.settle(session, outcomes.nothing_to_send, DueStatus.CANCELLED, now)
+            for row_id, at, reason in outcomes.retry:
+                await queue.retry_later(session, row_id, at, reason)
+            for row_id, reason in outcomes.failed:
+                await queue.fail(session, row_id, reason)
+            for person_id in outcomes.blocked_people:
+                await queue.mark_blocked(session, person_id, now)

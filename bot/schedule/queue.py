@@ -1,0 +1,157 @@
+"""The due queue's operations: owe a message, claim what is due, record how delivery went.
+
+A claim is a lease, not a lock held across the network: rows are marked ``claimed`` with a
+``lease_until`` in one short transaction, sent outside any transaction, then marked. A worker
+that dies mid-way leaves claimed rows whose lease runs out; the next claim takes them again.
+PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so workers never wait for each other's rows;
+SQLite has one writer at a time (``BEGIN IMMEDIATE``), which serialises claims the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Person
+
+LEASE = timedelta(minutes=2)
+"""Longer than a send can take with Telegram's retries; short enough that a dead worker's
+messages go out within minutes."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A message to owe someone: the queue row without its bookkeeping."""
+
+    person_id: int
+    kind: DueKind
+    slot: str
+    due_at: datetime
+    payload: dict[str, Any] | None = None
+
+
+async def owe(session: AsyncSession, owed: Iterable[Owed], now: datetime) -> None:
+    """Owe each message once: a key (person, kind, slot) already owed is left as it is,
+    unless it was cancelled, when it is owed again at the new time."""
+    rows = [
+        {
+            "person_id": item.person_id,
+            "kind": item.kind,
+            "slot": item.slot,
+            "due_at": item.due_at,
+            "priority": DUE_PRIORITY[item.kind],
+            "status": DueStatus.PENDING,
+            "attempts": 0,
+            "payload": item.payload or {},
+            "created_at": now,
+        }
+        for item in owed
+    ]
+    if not rows:
+        return
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DueMessage)
+    statement = statement.on_conflict_do_update(
+        index_elements=["person_id", "kind", "slot"],
+        set_={
+            "status": statement.excluded.status,
+            "due_at": statement.excluded.due_at,
+            "attempts": 0,
+            "lease_until": None,
+        },
+        where=DueMessage.status == DueStatus.CANCELLED,
+    )
+    await session.execute(statement, rows)
+
+
+async def cancel(
+    session: AsyncSession, person_id: int, kinds: Sequence[DueKind] | None = None
+) -> None:
+    """Stop owing a person's pending messages (all of them, or of these kinds)."""
+    condition = and_(DueMessage.person_id == person_id, DueMessage.status == DueStatus.PENDING)
+    if kinds is not None:
+        condition = and_(condition, DueMessage.kind.in_(kinds))
+    await session.execute(update(DueMessage).where(condition).values(status=DueStatus.CANCELLED))
+
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[DueMessage]:
+    """Claim up to ``limit`` due rows, escalations first, then oldest first.
+
+    Rows whose lease has run out (their worker died between claim and send) are due again.
+    """
+    await session.execute(
+        update(DueMessage)
+        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
+        .values(status=DueStatus.PENDING)
+    )
+    due = (
+        select(DueMessage.id)
+        .where(DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= now)
+        .order_by(DueMessage.priority, DueMessage.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.scalars(
+        update(DueMessage)
+        .where(DueMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status=DueStatus.CLAIMED,
+            lease_until=now + lease,
+            attempts=DueMessage.attempts + 1,
+        )
+        .returning(DueMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.all(), key=lambda row: (row.priority, row.due_at))
+
+
+async def settle(
+    session: AsyncSession, ids: Sequence[int], status: DueStatus, now: datetime
+) -> None:
+    """Record the outcome of claimed rows: sent, cancelled (nothing to send) or failed."""
+    if not ids:
+        return
+    await session.execute(
+        update(DueMessage)
+        .where(DueMessage.id.in_(ids))
+        .values(
+            status=status,
+            lease_until=None,
+            sent_at=now if status is DueStatus.SENT else None,
+        )
+    )
+
+
+async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: str) -> None:
+    """Put a claimed row back in the queue for another attempt at ``at``."""
+    await session.execute(
+        update(DueMessage)
+        .where(DueMessage.id == row_id)
+        .values(status=DueStatus.PENDING, due_at=at, lease_until=None, last_error=error[:200])
+    )
+
+
+async def fail(session: AsyncSession, row_id: int, error: str) -> None:
+    await session.execute(
+        update(DueMessage)
+        .where(DueMessage.id == row_id)
+        .values(status=DueStatus.FAILED, lease_until=None, last_error=error[:200])
+    )
+
+
+async def mark_blocked(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """The person blocked the bot: stop owing them anything until they /start again."""
+    await session.execute(
+        update(Person)
+        .where(Person.id == person_id, Person.blocked_at.is_(None))
+        .values(blocked_at=now)
+    )
+    await cancel(session, person_id)
