@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 from bot import care, texts
 from bot.conversation import parsing
-from bot.conversation.enrolment import first_checkin, pain_buttons
+from bot.conversation.enrolment import pain_buttons
 from bot.conversation.escalate import escalate
 from bot.conversation.flow import Step, finish, goto
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
-from bot.db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Person
-from bot.schedule.plan import owe_prevention_tips
+from bot.db.models import CheckIn, CheckInStatus, DueKind, Episode, EpisodeStatus, Person
+from bot.schedule.plan import owe_prevention_tips, replan
 
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
@@ -239,6 +239,7 @@ async def complete_checkin(turn: Turn) -> None:
         saved = texts.CHECKIN_DONE_RECOVERED.format(trend=texts.trend_text(change))
         turn.say(f"{saved}\n\n{advice}")
     else:
+        await replan(turn.session, turn.require_person(), episode, turn.now)
         phase = care.phase_at(
             onset_at=episode.onset_at,
             now=turn.now,
@@ -258,13 +259,9 @@ async def complete_checkin(turn: Turn) -> None:
 
 
 async def next_checkin_text(turn: Turn) -> str:
-    """A sentence saying when the next check-in comes, on the person's clock."""
+    """A sentence saying when the next check-in comes, read from what the queue owes."""
     person = turn.require_person()
-    episode = await repository.current_episode(turn.session, person.id)
-    if episode is None:
+    due_at = await repository.next_owed(turn.session, person.id, DueKind.CHECKIN)
+    if due_at is None:
         return texts.CHECKIN_NO_NEXT
-    zone = person_zone(person)
-    slot = first_checkin(episode.onset_at, zone, person.checkin_time, turn.now)
-    if slot is None:
-        return texts.CHECKIN_NO_NEXT
-    return texts.CHECKIN_NEXT.format(when=when_text(slot.due_at, zone, turn.now))
+    return texts.CHECKIN_NEXT.format(when=when_text(due_at, person_zone(person), turn.now))

@@ -18,7 +18,8 @@ from bot.conversation.escalate import escalate
 from bot.conversation.flow import Step, finish, goto
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
-from bot.db.models import Episode, EpisodeStatus, Escalation, Person, PersonStatus
+from bot.db import repository
+from bot.db.models import DueKind, Episode, EpisodeStatus, Escalation, Person, PersonStatus
 from bot.schedule.plan import replan
 
 ONSET_AGO: dict[str, timedelta] = {
@@ -341,8 +342,8 @@ async def complete_enrolment(turn: Turn) -> None:
     if recurrent is not None:
         found.append(recurrent)
     await escalate(turn, found, episode_id=episode.id)
-    await replan(turn.session, person, episode, turn.now, skip_today=True)
-    turn.say(enrolled_text(turn, person, episode, zone))
+    await replan(turn.session, person, episode, turn.now)
+    turn.say(await enrolled_text(turn, person, episode, zone))
     await finish(turn)
 
 
@@ -359,7 +360,7 @@ def _onset(answers: dict[str, object], zone: ZoneInfo, now: datetime) -> datetim
     return min(typed.astimezone(now.tzinfo), now)
 
 
-def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: ZoneInfo) -> str:
+async def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: ZoneInfo) -> str:
     protocol = care.Protocol(episode.protocol)
     phase = care.phase_at(
         onset_at=episode.onset_at,
@@ -370,9 +371,9 @@ def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: ZoneInfo) 
         recovered=False,
     )
     steps = []
-    first = first_checkin(episode.onset_at, zone, person.checkin_time, turn.now)
+    first = await repository.next_owed(turn.session, person.id, DueKind.CHECKIN)
     if first is not None:
-        steps.append(texts.NEXT_CHECKIN.format(when=when_text(first.due_at, zone, turn.now)))
+        steps.append(texts.NEXT_CHECKIN.format(when=when_text(first, zone, turn.now)))
     if care.needs_switch_message(protocol) and phase is care.Phase.ICE:
         switch = care.switch_at(episode.onset_at, zone)
         when = when_text(switch, zone, turn.now)
@@ -382,14 +383,3 @@ def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: ZoneInfo) 
         medicines=texts.MEDICINES,
         next_steps="\n".join(steps),
     )
-
-
-def first_checkin(
-    onset_at: datetime, zone: ZoneInfo, checkin_time: time | None, now: datetime
-) -> care.Slot | None:
-    """The first check-in after enrolment: not on the day of enrolment, which gave the baseline."""
-    wall = checkin_time or care.DEFAULT_CHECKIN_TIME
-    slot = care.next_checkin(onset_at=onset_at, zone=zone, checkin_time=wall, after=now)
-    if slot is not None and slot.local_date == now.astimezone(zone).date():
-        slot = care.next_checkin(onset_at=onset_at, zone=zone, checkin_time=wall, after=slot.due_at)
-    return slot

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckIn, CheckInStatus, Conversation, Episode, EpisodeStatus, Person
+from bot.db.models import (
+    CheckIn,
+    CheckInStatus,
+    Conversation,
+    DueKind,
+    DueMessage,
+    DueStatus,
+    Episode,
+    EpisodeStatus,
+    Person,
+)
 
 
 async def lock_person(session: AsyncSession, telegram_user_id: int) -> Person | None:
@@ -62,3 +73,15 @@ async def check_in_for_slot(session: AsyncSession, episode_id: int, slot: str) -
         select(CheckIn).where(CheckIn.episode_id == episode_id, CheckIn.slot == slot)
     )
     return check_in
+
+
+async def next_owed(session: AsyncSession, person_id: int, kind: DueKind) -> datetime | None:
+    """When the queue will next send this person a message of ``kind``."""
+    due_at: datetime | None = await session.scalar(
+        select(func.min(DueMessage.due_at)).where(
+            DueMessage.person_id == person_id,
+            DueMessage.kind == kind,
+            DueMessage.status == DueStatus.PENDING,
+        )
+    )
+    return due_at

@@ -79,14 +79,12 @@ async def replan(
     person: Person,
     episode: Episode | None,
     now: datetime,
-    *,
-    skip_today: bool = False,
 ) -> None:
     """Owe exactly what the person's state calls for from ``now`` on.
 
     Pending scheduled messages are taken back first, so this is safe to call after any change
-    (enrolment, settings, pause, resume, unblocking). ``skip_today`` when today's answers were
-    just given (enrolment gives the baseline).
+    (enrolment, a check-in, settings, pause, resume, unblocking). Days already checked in are
+    skipped, and so is the day of enrolment, whose answers gave the baseline.
     """
     await cancel(session, person.id, SCHEDULED_KINDS)
     if (
@@ -99,8 +97,7 @@ async def replan(
     zone = zone_of(person)
     today = now.astimezone(zone).date().isoformat()
     skip = await answered_slots(session, episode.id, today)
-    if skip_today:
-        skip.add(today)
+    skip.add(episode.started_at.astimezone(zone).date().isoformat())
     owed: list[Owed] = []
     slot = next_slot(person, episode, now, skip)
     if slot is not None:

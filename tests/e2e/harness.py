@@ -9,6 +9,7 @@ read back from there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,7 @@ from bot.botapi.models import SentMessage
 from bot.botapi.person import Person
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.schedule.dispatcher import Dispatcher
 from bot.telegram.app import build_application
 from bot.telegram.ratelimit import without_limits
 
@@ -41,6 +43,15 @@ class BotUnderTest:
         )
         self.application.add_error_handler(self.record_error)
         await self.application.initialize()
+
+    async def tick(self) -> int:
+        """One tick of the due queue at the clock's current time."""
+        dispatcher = Dispatcher(self.sessions, self.settings, self.clock)
+        return await dispatcher.tick(self.application.bot)
+
+    async def tick_at(self, moment: datetime) -> int:
+        self.clock.set(moment)
+        return await self.tick()
 
     async def restart(self) -> None:
         """Stop the bot process and start a new one on the same database: nothing in memory
