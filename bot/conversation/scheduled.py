@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot import care, texts
 from bot.conversation.checkin import CheckinPain, start_checkin
 from bot.conversation.escalate import escalate, render_undelivered
-from bot.conversation.flow import finish, repeat
+from bot.conversation.flow import repeat
 from bot.conversation.turn import Turn
 from bot.db import repository
 from bot.db.models import (
@@ -127,8 +127,6 @@ async def _follow_up_end(turn: Turn) -> None:
     episode.ended_at = turn.now
     await cancel(turn.session, person.id)
     turn.say(texts.CHRONIC_END)
-    if turn.step != "idle":
-        await finish(turn)
 
 
 async def _tip(turn: Turn, row: DueMessage) -> bool:

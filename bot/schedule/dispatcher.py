@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,10 +65,7 @@ class Outcomes:
 
 
 def _retry_after(error: RetryAfter) -> timedelta:
-    with warnings.catch_warnings():
-        # python-telegram-bot 22 warns that the int form will become a timedelta; both work.
-        warnings.simplefilter("ignore")
-        value = error.retry_after
+    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (see bot/__init__.py)
     return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 

@@ -67,11 +67,13 @@ def next_slot(
 
 
 def follow_up_end_at(person: Person, episode: Episode) -> datetime:
-    """Day 84 at the person's check-in time: TR-CHRONIC-84 if they are still followed."""
+    """Day 84, once its check-in has had the reminder's time to be answered (never in quiet
+    hours): TR-CHRONIC-84 if the person is still followed."""
     zone = zone_of(person)
     onset_date = episode.onset_at.astimezone(zone).date()
     end_date = onset_date + timedelta(days=care.FOLLOW_UP_DAYS)
-    return local_instant(end_date, checkin_time_of(person), zone)
+    last_checkin = local_instant(end_date, checkin_time_of(person), zone)
+    return care.out_of_quiet_hours(last_checkin + care.REMINDER_DELAY, zone)
 
 
 async def replan(
