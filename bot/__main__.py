@@ -15,21 +15,21 @@ from bot.config import ConfigError, Settings, load_settings
 EXIT_CONFIG_ERROR = 2
 
 
-def _rules(_settings: Settings) -> int:
+def _rules(_settings: Settings, _arguments: argparse.Namespace) -> int:
     from bot.care.rules import format_rule_table
 
     print(format_rule_table())
     return 0
 
 
-def _migrate(settings: Settings) -> int:
+def _migrate(settings: Settings, _arguments: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade_to_head
 
     upgrade_to_head(settings.database.url)
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, _arguments: argparse.Namespace) -> int:
     """Go live: long polling against TELEGRAM_API_BASE_URL with the configured token."""
     from telegram import Update
 
@@ -43,7 +43,9 @@ def _run(settings: Settings) -> int:
     logs.configure()
     upgrade_to_head(settings.database.url)
     engine = create_engine(settings.database.url)
-    application = build_application(settings, session_factory(engine), SystemClock())
+    application = build_application(
+        settings, session_factory(engine), SystemClock(), run_schedule=True
+    )
 
     async def _dispose(_application: object) -> None:
         await engine.dispose()
@@ -53,7 +55,26 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-def _demo(_settings: Settings) -> int:
+def _worker(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Send what the due queue owes, without answering updates: add these to scale out sends.
+
+    ``--until-idle`` drains what is due now and exits (for batch runs and tests); otherwise
+    APScheduler ticks until the process is stopped.
+    """
+    import asyncio
+
+    from bot import logs
+    from bot.db.migrate import upgrade_to_head
+    from bot.schedule.worker import run_worker
+
+    settings.require_token()
+    logs.configure()
+    upgrade_to_head(settings.database.url)
+    asyncio.run(run_worker(settings, until_idle=arguments.until_idle))
+    return 0
+
+
+def _demo(_settings: Settings, _arguments: argparse.Namespace) -> int:
     """The real bot, offline, with a simulated person: needs no token and no network."""
     import asyncio
 
@@ -67,6 +88,7 @@ COMMANDS = {
     "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
+    "worker": (_worker, "send what the due queue owes, without polling (--until-idle: drain)"),
     "demo": (_demo, "two weeks of follow-up with a simulated person, offline, as a transcript"),
 }
 
@@ -78,12 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_handler, help_text) in COMMANDS.items():
-        commands.add_parser(name, help=help_text)
+        command = commands.add_parser(name, help=help_text)
+        if name == "worker":
+            command.add_argument("--until-idle", action="store_true", help="drain, then exit")
     arguments = parser.parse_args(argv)
     try:
         settings = load_settings()
         handler, _help = COMMANDS[arguments.command]
-        return handler(settings)
+        return handler(settings, arguments)
     except ConfigError as error:
         print(f"backcheck: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR

@@ -43,6 +43,12 @@ class TelegramSettings(_EnvSettings, env_prefix="TELEGRAM_"):
         "like https://api.telegram.org/bot",
     )
 
+    rate_limits: bool = Field(
+        default=True,
+        description="true or false: keep under Telegram's limits (false only for a local "
+        "Bot API server, tests or benchmarks)",
+    )
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:

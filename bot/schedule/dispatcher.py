@@ -1,9 +1,9 @@
 """The dispatcher: claim what is due, decide what it says, send it, record how it went.
 
-One tick drains the queue in batches. Each batch is claimed in one short transaction, prepared
-in one transaction that holds the batch's people locked (a savepoint per row, so one bad row
-cannot block the rest), sent outside any transaction (chats in parallel, each chat's messages
-in order), and settled in one transaction. Telegram's answers are handled one by one
+One tick drains the queue in batches. Each batch is claimed in one short transaction, each row
+prepared in its own short transaction under its person's lock, the batch sent outside any
+transaction (chats in parallel, each chat's messages in order), and settled in one
+transaction. Telegram's answers are handled one by one
 (ARCHITECTURE principle 7): 429 waits ``retry_after``; 5xx and time-outs retry with backoff a
 bounded number of times, then the row fails and is logged; 403 marks the person blocked and
 drops what is owed to them.
@@ -105,48 +105,42 @@ class Dispatcher:
         outcomes = Outcomes()
         prepared: list[Prepared] = []
         now = self._clock.now()
-        async with self._sessions.begin() as session:
-            ids = sorted({row.person_id for row in batch})
-            # Locked in id order, so two batches that share people never deadlock.
-            people = {
-                person.id: person
-                for person in await session.scalars(
-                    select(Person).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
-                )
-            }
-            # Loaded once for the batch; the per-row lookups below are answered from memory.
-            (
-                await session.scalars(select(Conversation).where(Conversation.person_id.in_(ids)))
-            ).all()
-            for row in batch:
-                person = people.get(row.person_id)
-                if person is None:
-                    outcomes.nothing_to_send.append(row.id)
-                    continue
-                turn = Turn(
-                    session=session,
-                    settings=self._settings,
-                    now=now,
-                    incoming=Incoming(user_id=person.telegram_user_id, chat_id=person.chat_id),
-                    person=person,
-                    conversation=await session.get(Conversation, person.id),
-                )
-                try:
-                    async with session.begin_nested():
-                        has_message = await prepare(turn, row)
-                except Exception as error:
-                    log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
-                    outcomes.failed.append((row.id, type(error).__name__))
-                    continue
-                if has_message:
-                    prepared.append(
-                        Prepared(
-                            row.id, person.id, person.chat_id, row.attempts, tuple(turn.outgoing)
-                        )
-                    )
-                else:
-                    outcomes.nothing_to_send.append(row.id)
+        for row in batch:
+            try:
+                item = await self._prepare_one(row, now)
+            except Exception as error:
+                log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
+                outcomes.failed.append((row.id, type(error).__name__))
+                continue
+            if item is None:
+                outcomes.nothing_to_send.append(row.id)
+            else:
+                prepared.append(item)
         return prepared, outcomes
+
+    async def _prepare_one(self, row: DueMessage, now: datetime) -> Prepared | None:
+        """Decide what ``row`` says, in its own short transaction under the person's lock.
+
+        One transaction per row keeps each lock brief and one bad row from holding back the
+        rest of the batch.
+        """
+        async with self._sessions.begin() as session:
+            person = await session.scalar(
+                select(Person).where(Person.id == row.person_id).with_for_update()
+            )
+            if person is None:
+                return None
+            turn = Turn(
+                session=session,
+                settings=self._settings,
+                now=now,
+                incoming=Incoming(user_id=person.telegram_user_id, chat_id=person.chat_id),
+                person=person,
+                conversation=await session.get(Conversation, person.id),
+            )
+            if not await prepare(turn, row):
+                return None
+            return Prepared(row.id, person.id, person.chat_id, row.attempts, tuple(turn.outgoing))
 
     async def _send(self, bot: Bot, prepared: Sequence[Prepared], outcomes: Outcomes) -> None:
         by_chat: dict[int, list[Prepared]] = defaultdict(list)

@@ -33,7 +33,7 @@ from bot.schedule.jobs import build_scheduler
 from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
-from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.ratelimit import ChatRateLimiter, without_limits
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -50,6 +50,10 @@ async def set_command_menu(application: Application) -> None:  # type: ignore[ty
     await application.bot.set_my_commands(
         [BotCommand(command.name, command.description) for command in COMMANDS]
     )
+
+
+def _default_limiter(settings: Settings) -> ChatRateLimiter:
+    return ChatRateLimiter() if settings.telegram.rate_limits else without_limits()
 
 
 def build_application(
@@ -92,7 +96,7 @@ def build_application(
         .token(token)
         .base_url(settings.telegram.api_base_url)
         .base_file_url(file_url(settings.telegram.api_base_url))
-        .rate_limiter(rate_limiter or ChatRateLimiter())
+        .rate_limiter(rate_limiter or _default_limiter(settings))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from telegram import Update
 
 from bot.botapi import LocalBotApi
@@ -112,3 +112,66 @@ async def test_two_processes_share_one_person_on_postgresql(postgres_url: str) -
     await engine.dispose()
     assert person is not None
     assert person.status is PersonStatus.ACTIVE
+
+
+@asynccontextmanager
+async def send_worker(
+    api: LocalBotApi, database_url: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``python -m bot worker --until-idle``: a separate process draining the due queue."""
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_RATE_LIMITS": "false",
+        "PYTHONPATH": str(REPO),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "worker", "--until-idle", env=environment, cwd=REPO
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@pytest.mark.postgres
+async def test_two_workers_send_every_due_message_exactly_once(postgres_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.db.models import DueMessage, DueStatus
+    from tests.e2e.seed import seed_due_checkins
+
+    people = 2000
+    user_ids = list(range(900_000, 900_000 + people))
+    engine = create_engine(postgres_url)
+    sessions = session_factory(engine)
+    await seed_due_checkins(sessions, user_ids, datetime.now(UTC))
+    async with LocalBotApi(record_calls=False) as api:
+        chats = [api.person(user_id, f"P{user_id}") for user_id in user_ids]
+        async with (
+            send_worker(api, postgres_url) as first,
+            send_worker(api, postgres_url) as second,
+        ):
+            assert await asyncio.wait_for(first.wait(), timeout=240) == 0
+            assert await asyncio.wait_for(second.wait(), timeout=240) == 0
+        sends = {chat.chat_id: [m.text or "" for m in chat.messages] for chat in chats}
+    async with sessions() as session:
+        statuses = set(
+            await session.scalars(select(DueMessage.status).where(DueMessage.slot != "x"))
+        )
+        checkins_sent = await session.scalar(
+            select(func.count()).where(
+                DueMessage.kind == "checkin", DueMessage.status == DueStatus.SENT
+            )
+        )
+    await engine.dispose()
+    assert all(len(texts) == 1 for texts in sends.values()), {
+        chat: texts for chat, texts in sends.items() if len(texts) != 1
+    }
+    assert all(texts[0].startswith("Check-in, day 1") for texts in sends.values())
+    assert checkins_sent == people
+    assert DueStatus.CLAIMED not in statuses
