@@ -2,7 +2,8 @@
 
 No token and no network: the bot runs its real Application, long polling the local Bot API
 server on 127.0.0.1, with a SQLite file in a temporary folder. A simulated person enrols and
-checks in every day for two weeks while the clock jumps from one day to the next.
+answers the check-ins the due queue sends, while the clock jumps from one owed message to the
+next: the daily check-ins at 09:00 their time, the switch from ice to heat at 48 hours.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.botapi import LocalBotApi, SentMessage
 from bot.botapi.person import Person
@@ -25,12 +26,13 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade_to_head
+from bot.schedule.dispatcher import Dispatcher
 from bot.telegram.app import build_application
 from bot.telegram.ratelimit import without_limits
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-"""A Monday morning: the simulated person strained their back lifting a box at 07:00."""
+"""A Monday morning: the simulated person has just strained their back lifting a box."""
 LAST_HANDLER_GROUP = 99
 REPLY_WAIT = 30.0
 
@@ -114,6 +116,15 @@ class Transcript:
     async def say(self, text: str) -> list[SentMessage]:
         return await self._act(text, self._person.send(text))
 
+    async def scheduled(self, tick: Awaitable[int]) -> list[SentMessage]:
+        """What the due queue sends at this moment, with nobody prompting it."""
+        mark = self._person.mark()
+        await tick
+        replies = self._person.messages[mark:]
+        for message in replies:
+            self._show(message)
+        return replies
+
     def heading(self, text: str) -> None:
         self._print(f"── {text} " + "─" * max(0, 60 - len(text)))
 
@@ -132,8 +143,7 @@ async def _enrol(chat: Transcript) -> None:
 
 
 async def _check_in(chat: Transcript, day: Day) -> bool:
-    """One day's check-in; True once the bot says the follow-up is over (recovery)."""
-    await chat.command("checkin")
+    """Answer the check-in the bot just asked; True once it says this looks like recovery."""
     await chat.tap(str(day.pain))
     if day.new_flag is None:
         await chat.tap("No")
@@ -144,6 +154,24 @@ async def _check_in(chat: Transcript, day: Day) -> bool:
     await chat.tap("Yes" if day.walked else "No")
     replies = await (chat.say(day.note) if day.note else chat.tap("Skip"))
     return any("looks like recovery" in (message.text or "") for message in replies)
+
+
+async def _follow(
+    chat: Transcript,
+    dispatcher: Dispatcher,
+    application: Application,  # type: ignore[type-arg]
+    clock: ManualClock,
+) -> None:
+    """Jump the clock from one owed message to the next and let the due queue send it."""
+    script = iter(RECOVERY)
+    while (due_at := await dispatcher.next_due()) is not None:
+        moment = clock.set(due_at).astimezone(ZONE)
+        chat.heading(f"{moment:%A} {moment.day} {moment:%B}, {moment:%H:%M}")
+        asked = await chat.scheduled(dispatcher.tick(application.bot))
+        if any((message.text or "").startswith("Check-in, day") for message in asked):
+            day = next(script, None)
+            if day is None or await _check_in(chat, day):
+                return
 
 
 async def run_demo(print_line: Callable[[str], None] = print) -> None:
@@ -161,8 +189,9 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                 urgent_care_text="NHS 111",
             )
             engine = create_engine(database_url)
+            sessions = session_factory(engine)
             application = build_application(
-                settings, session_factory(engine), clock, rate_limiter=without_limits()
+                settings, sessions, clock, rate_limiter=without_limits()
             )
             person = api.person(424242, "Alex")
             chat = Transcript(api, person, print_line)
@@ -172,20 +201,9 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                 assert application.updater is not None
                 await application.updater.start_polling(poll_interval=0, timeout=5)
                 try:
-                    chat.heading("Day 0, Monday 2 March, 10:00: Alex hurt their back at 07:00")
+                    chat.heading("Monday 2 March, 10:00: Alex strained their back lifting a box")
                     await _enrol(chat)
-                    for number, day in enumerate(RECOVERY, start=1):
-                        moment = clock.set(
-                            datetime.combine(
-                                START.astimezone(ZONE).date() + timedelta(days=number),
-                                datetime.min.time().replace(hour=9),
-                                tzinfo=ZONE,
-                            )
-                        )
-                        local = moment.astimezone(ZONE)
-                        chat.heading(f"Day {number}, {local:%A} {local.day} {local:%B}, 09:00")
-                        if await _check_in(chat, day):
-                            break
+                    await _follow(chat, Dispatcher(sessions, settings, clock), application, clock)
                 finally:
                     await application.updater.stop()
                     await application.stop()

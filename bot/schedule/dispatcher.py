@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -100,6 +100,14 @@ class Dispatcher:
             delivered += len(outcomes.sent)
             if len(batch) < self._batch_size:
                 return delivered
+
+    async def next_due(self) -> datetime | None:
+        """When the queue next owes anyone a message (for the demo's accelerated clock)."""
+        async with self._sessions() as session:
+            due_at: datetime | None = await session.scalar(
+                select(func.min(DueMessage.due_at)).where(DueMessage.status == DueStatus.PENDING)
+            )
+        return due_at
 
     async def _prepare(self, batch: Sequence[DueMessage]) -> tuple[list[Prepared], Outcomes]:
         outcomes = Outcomes()

@@ -16,3 +16,7 @@ async def test_the_demo_follows_a_person_to_recovery() -> None:
     assert "Your pain has settled: time to start strengthening." in transcript
     assert "🎉 Your pain has been 0 or 1 three check-ins in a row." in transcript
     assert transcript.count("Check-in, day") == 13
+    # The check-ins and the switch to heat come from the due queue, nobody asks for them.
+    assert "👤 /checkin" not in transcript
+    assert "── Wednesday 4 March, 10:00" in transcript
+    assert "🤖 It's been 48 hours: time to switch from ice to heat." in transcript
