@@ -56,15 +56,12 @@ class DailyDigest:
             value = await session.scalar(select(func.count()).where(column >= start, column < end))
             return int(value or 0)
 
-        levels = dict(
-            (
-                await session.execute(
-                    select(Escalation.level, func.count())
-                    .where(Escalation.created_at >= start, Escalation.created_at < end)
-                    .group_by(Escalation.level)
-                )
-            ).tuples()
+        rows = await session.execute(
+            select(Escalation.level, func.count())
+            .where(Escalation.created_at >= start, Escalation.created_at < end)
+            .group_by(Escalation.level)
         )
+        levels = {int(level): int(number) for level, number in rows.tuples()}
         return texts.DIGEST.format(
             day=f"{day:%A} {day.day} {day:%B}",
             enrolled=await count(Episode.started_at),
