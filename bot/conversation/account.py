@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import care, texts
-from bot.conversation.flow import Step, finish, goto
+from bot.conversation.flow import Step, finish, goto, question
 from bot.conversation.preferences import SETTINGS, CheckinTime, Zone, settings_saved
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
@@ -35,8 +35,7 @@ class SettingsMenu(Step):
             protocol_line=protocol_line,
         )
         buttons = tuple((Button(label, value),) for value, label in self._options(turn).items())
-        assert turn.conversation is not None
-        return Outgoing(text, buttons=buttons, turn=turn.conversation.turn)
+        return question(turn, text, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in self._options(turn):
@@ -61,8 +60,7 @@ class ProtocolChoice(Step):
 
     async def ask(self, turn: Turn) -> Outgoing:
         buttons = tuple((Button(label, value),) for value, label in texts.PROTOCOL_LABELS.items())
-        assert turn.conversation is not None
-        return Outgoing(texts.PROTOCOL_QUESTION, buttons=buttons, turn=turn.conversation.turn)
+        return question(turn, texts.PROTOCOL_QUESTION, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.PROTOCOL_LABELS or not turn.settings.care.allow_protocol_choice:
@@ -80,8 +78,7 @@ class ConfirmStop(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         labels = texts.STOP_LABELS
         buttons = ((Button(labels["yes"], "yes"), Button(labels["no"], "no")),)
-        assert turn.conversation is not None
-        return Outgoing(texts.STOP_CONFIRM, buttons=buttons, turn=turn.conversation.turn)
+        return question(turn, texts.STOP_CONFIRM, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
@@ -107,8 +104,7 @@ class ConfirmDelete(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         labels = texts.DELETE_LABELS
         buttons = ((Button(labels["yes"], "yes"),), (Button(labels["no"], "no"),))
-        assert turn.conversation is not None
-        return Outgoing(texts.DELETE_CONFIRM, buttons=buttons, turn=turn.conversation.turn)
+        return question(turn, texts.DELETE_CONFIRM, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":

@@ -10,10 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import care, texts
-from bot.conversation import parsing
-from bot.conversation.enrolment import pain_buttons
 from bot.conversation.escalate import escalate
-from bot.conversation.flow import Step, finish, goto
+from bot.conversation.flow import PainStep, Step, finish, goto, pain_buttons, question
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
@@ -75,33 +73,14 @@ async def _episode(turn: Turn) -> Episode:
     return episode
 
 
-def _question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...]) -> Outgoing:
-    assert turn.conversation is not None
-    return Outgoing(text, buttons=buttons, turn=turn.conversation.turn)
-
-
-class CheckinPain(Step):
+class CheckinPain(PainStep):
     name = "checkin_pain"
 
     async def ask(self, turn: Turn) -> Outgoing:
         check_in = await _check_in(turn)
-        return _question(turn, texts.CHECKIN_PAIN.format(day=check_in.day), pain_buttons())
+        return question(turn, texts.CHECKIN_PAIN.format(day=check_in.day), pain_buttons())
 
-    async def on_button(self, turn: Turn, value: str) -> bool:
-        score = parsing.pain_score(value)
-        if score is None:
-            return False
-        await self._accept(turn, score)
-        return True
-
-    async def on_text(self, turn: Turn, text: str) -> None:
-        score = parsing.pain_score(text)
-        if score is None:
-            turn.say(texts.PAIN_INVALID)
-            return
-        await self._accept(turn, score)
-
-    async def _accept(self, turn: Turn, score: int) -> None:
+    async def accept(self, turn: Turn, score: int) -> None:
         check_in = await _check_in(turn)
         check_in.pain = score
         check_in.status = CheckInStatus.ANSWERED
@@ -117,7 +96,7 @@ class CheckinNew(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         labels = texts.CHECKIN_NEW_LABELS
         buttons = ((Button(labels["no"], "no"), Button(labels["yes"], "yes")),)
-        return _question(turn, texts.CHECKIN_NEW, buttons)
+        return question(turn, texts.CHECKIN_NEW, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
@@ -147,7 +126,7 @@ class CheckinFlags(Step):
             for i in range(0, len(buttons), FLAG_BUTTONS_PER_ROW)
         ]
         rows.append((Button(texts.THATS_ALL, "done"),))
-        return _question(turn, texts.CHECKIN_FLAGS.format(questions=questions), tuple(rows))
+        return question(turn, texts.CHECKIN_FLAGS.format(questions=questions), tuple(rows))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "done":
@@ -174,7 +153,7 @@ class CheckinWalk(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         labels = texts.CHECKIN_WALK_LABELS
         buttons = ((Button(labels["yes"], "yes"), Button(labels["no"], "no")),)
-        return _question(turn, texts.CHECKIN_WALK, buttons)
+        return question(turn, texts.CHECKIN_WALK, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.CHECKIN_WALK_LABELS:
@@ -188,7 +167,7 @@ class CheckinNote(Step):
     name = "checkin_note"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.CHECKIN_NOTE, ((Button(texts.SKIP, "skip"),),))
+        return question(turn, texts.CHECKIN_NOTE, ((Button(texts.SKIP, "skip"),),))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value != "skip":

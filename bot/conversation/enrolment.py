@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from bot import care, texts
 from bot.conversation import parsing
 from bot.conversation.escalate import escalate
-from bot.conversation.flow import Step, finish, goto
+from bot.conversation.flow import PainStep, Step, finish, goto, pain_buttons, question
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
@@ -47,16 +47,11 @@ def _buttons(labels: dict[str, str], per_row: int = 1) -> tuple[tuple[Button, ..
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-def _question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...]) -> Outgoing:
-    assert turn.conversation is not None
-    return Outgoing(text, buttons=buttons, turn=turn.conversation.turn)
-
-
 class Consent(Step):
     name = "consent"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(
+        return question(
             turn,
             texts.WELCOME.format(emergency=turn.settings.care.emergency_number),
             _buttons({"yes": texts.CONSENT_YES, "no": texts.CONSENT_NO}, per_row=2),
@@ -83,7 +78,7 @@ class Age(Step):
     name = "age"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.AGE_QUESTION, _buttons(texts.AGE_LABELS, per_row=3))
+        return question(turn, texts.AGE_QUESTION, _buttons(texts.AGE_LABELS, per_row=3))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.AGE_LABELS:
@@ -103,7 +98,7 @@ class History(Step):
     name = "history"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.HISTORY_QUESTION, _buttons(texts.HISTORY_LABELS))
+        return question(turn, texts.HISTORY_QUESTION, _buttons(texts.HISTORY_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.HISTORY_LABELS:
@@ -142,7 +137,7 @@ class RedFlagScreen(Step):
             intro = f"{texts.RED_FLAG_INTRO}\n" if first else ""
             text = texts.RED_FLAG_GROUP_PROMPT.format(intro=intro, questions=questions)
             buttons.append((Button(texts.NONE_OF_THESE, "none"),))
-        return _question(turn, text, tuple(buttons))
+        return question(turn, text, tuple(buttons))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         group, chosen = self._group(turn), self._chosen(turn)
@@ -176,7 +171,7 @@ class Onset(Step):
     name = "onset"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.ONSET_QUESTION, _buttons(texts.ONSET_LABELS))
+        return question(turn, texts.ONSET_QUESTION, _buttons(texts.ONSET_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "date":
@@ -195,7 +190,7 @@ class OnsetDate(Step):
     name = "onset_date"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.ONSET_DATE_QUESTION, ())
+        return question(turn, texts.ONSET_DATE_QUESTION, ())
 
     async def on_text(self, turn: Turn, text: str) -> None:
         zone = ZoneInfo(turn.settings.care.default_timezone)
@@ -231,7 +226,7 @@ class Mechanism(Step):
     name = "mechanism"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.MECHANISM_QUESTION, _buttons(texts.MECHANISM_LABELS))
+        return question(turn, texts.MECHANISM_QUESTION, _buttons(texts.MECHANISM_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.MECHANISM_LABELS:
@@ -246,33 +241,13 @@ class Mechanism(Step):
         return True
 
 
-def pain_buttons() -> tuple[tuple[Button, ...], ...]:
-    """0-10 in two rows that fit a phone screen."""
-    scores = [Button(str(score), str(score)) for score in range(care.PAIN_MIN, care.PAIN_MAX + 1)]
-    return (tuple(scores[:6]), tuple(scores[6:]))
-
-
-class Pain(Step):
+class Pain(PainStep):
     name = "pain"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.PAIN_QUESTION, pain_buttons())
+        return question(turn, texts.PAIN_QUESTION, pain_buttons())
 
-    async def on_button(self, turn: Turn, value: str) -> bool:
-        score = parsing.pain_score(value)
-        if score is None:
-            return False
-        await self._accept(turn, score)
-        return True
-
-    async def on_text(self, turn: Turn, text: str) -> None:
-        score = parsing.pain_score(text)
-        if score is None:
-            turn.say(texts.PAIN_INVALID)
-            return
-        await self._accept(turn, score)
-
-    async def _accept(self, turn: Turn, score: int) -> None:
+    async def accept(self, turn: Turn, score: int) -> None:
         turn.remember(pain=score)
         await goto(turn, Activity.name)
 
@@ -281,7 +256,7 @@ class Activity(Step):
     name = "activity"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return _question(turn, texts.ACTIVITY_QUESTION, _buttons(texts.ACTIVITY_LABELS, 3))
+        return question(turn, texts.ACTIVITY_QUESTION, _buttons(texts.ACTIVITY_LABELS, 3))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.ACTIVITY_LABELS:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from bot import texts
-from bot.conversation.turn import IDLE, Outgoing, Turn
+from bot import care, texts
+from bot.conversation import parsing
+from bot.conversation.turn import IDLE, Button, Outgoing, Turn
 
 
 class Step(ABC):
@@ -21,7 +22,8 @@ class Step(ABC):
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
-        STEPS[cls.name] = cls()
+        if "name" in cls.__dict__:  # a concrete step; shared bases such as PainStep have none
+            STEPS[cls.name] = cls()
 
     @abstractmethod
     async def ask(self, turn: Turn) -> Outgoing:
@@ -64,3 +66,36 @@ async def repeat(turn: Turn) -> None:
     """Ask the current question again, keeping its turn so its earlier buttons stay live."""
     if turn.step != IDLE:
         turn.messages.append(await STEPS[turn.step].ask(turn))
+
+
+def question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Outgoing:
+    """A question whose buttons carry the conversation's current turn."""
+    return Outgoing(text, buttons=buttons, turn=turn.conversation_row().turn)
+
+
+def pain_buttons() -> tuple[tuple[Button, ...], ...]:
+    """0-10 in two rows that fit a phone screen."""
+    scores = [Button(str(score), str(score)) for score in range(care.PAIN_MIN, care.PAIN_MAX + 1)]
+    return (tuple(scores[:6]), tuple(scores[6:]))
+
+
+class PainStep(Step):
+    """A 0-10 pain score, tapped or typed; anything else is explained and changes nothing."""
+
+    @abstractmethod
+    async def accept(self, turn: Turn, score: int) -> None:
+        """Store the score and move on."""
+
+    async def on_button(self, turn: Turn, value: str) -> bool:
+        score = parsing.pain_score(value)
+        if score is None:
+            return False
+        await self.accept(turn, score)
+        return True
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        score = parsing.pain_score(text)
+        if score is None:
+            turn.say(texts.PAIN_INVALID)
+            return
+        await self.accept(turn, score)

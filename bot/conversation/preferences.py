@@ -13,7 +13,7 @@ from bot import care, texts
 from bot.conversation import parsing
 from bot.conversation.checkin import next_checkin_text
 from bot.conversation.enrolment import complete_enrolment
-from bot.conversation.flow import Step, finish, goto
+from bot.conversation.flow import Step, finish, goto, question
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.schedule.plan import replan
@@ -41,10 +41,9 @@ class Zone(Step):
             tuple(labels[i : i + ZONE_BUTTONS_PER_ROW])
             for i in range(0, len(labels), ZONE_BUTTONS_PER_ROW)
         ]
-        assert turn.conversation is not None
         return Outgoing(
             texts.ZONE_QUESTION,
-            turn=turn.conversation.turn,
+            turn=turn.conversation_row().turn,
             location_keyboard=((texts.ZONE_SHARE_LOCATION,), *rows),
         )
 
@@ -82,8 +81,7 @@ class ZonePick(Step):
         buttons = tuple(
             (Button(place, str(index)),) for index, (_zone, place) in enumerate(self._matches(turn))
         )
-        assert turn.conversation is not None
-        return Outgoing(texts.ZONE_PICK, buttons=buttons, turn=turn.conversation.turn)
+        return question(turn, texts.ZONE_PICK, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         matches = self._matches(turn)
@@ -122,12 +120,7 @@ class CheckinTime(Step):
             if choice == care.DEFAULT_CHECKIN_TIME:
                 label += texts.TIME_DEFAULT_MARK
             buttons.append(Button(label, choice.strftime("%H:%M")))
-        assert turn.conversation is not None
-        return Outgoing(
-            texts.TIME_QUESTION,
-            buttons=(tuple(buttons[:3]), tuple(buttons[3:])),
-            turn=turn.conversation.turn,
-        )
+        return question(turn, texts.TIME_QUESTION, (tuple(buttons[:3]), tuple(buttons[3:])))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         chosen = parsing.checkin_time(value)
