@@ -76,9 +76,14 @@ async def _episode(turn: Turn) -> Episode:
 class CheckinPain(PainStep):
     name = "checkin_pain"
 
+    @staticmethod
+    def prompt(day: int, turn_number: int) -> Outgoing:
+        """The check-in's first question; also built in bulk by the due queue."""
+        return Outgoing(texts.CHECKIN_PAIN.format(day=day), pain_buttons(), turn_number)
+
     async def ask(self, turn: Turn) -> Outgoing:
         check_in = await _check_in(turn)
-        return question(turn, texts.CHECKIN_PAIN.format(day=check_in.day), pain_buttons())
+        return self.prompt(check_in.day, turn.conversation_row().turn)
 
     async def accept(self, turn: Turn, score: int) -> None:
         check_in = await _check_in(turn)

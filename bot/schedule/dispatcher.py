@@ -31,8 +31,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.scheduled import prepare
 from bot.conversation.turn import Incoming, Outgoing, Turn
-from bot.db.models import Conversation, DueMessage, DueStatus, Person
+from bot.db.models import Conversation, DueKind, DueMessage, DueStatus, Person
 from bot.schedule import queue
+from bot.schedule.checkin_batch import prepare_checkins
 from bot.telegram.delivery import Delivery
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,29 @@ class Dispatcher:
         outcomes = Outcomes()
         prepared: list[Prepared] = []
         now = self._clock.now()
-        for row in batch:
+        checkins = [row for row in batch if row.kind is DueKind.CHECKIN]
+        one_by_one = [row for row in batch if row.kind is not DueKind.CHECKIN]
+        if checkins:
+            try:
+                async with self._sessions.begin() as session:
+                    plain, left = await prepare_checkins(session, checkins, now)
+            except Exception:
+                log.exception(
+                    "a batch of %s check-ins could not be prepared together", len(checkins)
+                )
+                plain, left = [], checkins
+            prepared.extend(
+                Prepared(
+                    item.row.id,
+                    item.person.id,
+                    item.person.chat_id,
+                    item.row.attempts,
+                    (item.message,),
+                )
+                for item in plain
+            )
+            one_by_one.extend(left)
+        for row in sorted(one_by_one, key=lambda row: (row.priority, row.due_at)):
             try:
                 item = await self._prepare_one(row, now)
             except Exception as error:
@@ -124,6 +147,9 @@ class Dispatcher:
                 outcomes.nothing_to_send.append(row.id)
             else:
                 prepared.append(item)
+        # Each chat gets its messages in delivery order: an escalation before a check-in.
+        order = {row.id: (row.priority, row.due_at) for row in batch}
+        prepared.sort(key=lambda item: order[item.row_id])
         return prepared, outcomes
 
     async def _prepare_one(self, row: DueMessage, now: datetime) -> Prepared | None:

@@ -1,0 +1,170 @@
+"""Scheduled check-ins for a whole batch in a handful of statements.
+
+At a check-in hour most rows are the plain case: an active person who is not in the middle of a
+conversation, with no check-in yet today and nothing unanswered to count as missed. Those are
+prepared together: their people locked in one statement, their check-ins inserted in one, what
+they are owed next written in one. Every other row is left to
+:func:`bot.conversation.scheduled.prepare`, one row at a time, which handles every case. Both
+paths write the same rows and say the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import care
+from bot.conversation.checkin import CheckinPain
+from bot.conversation.turn import IDLE, Outgoing
+from bot.db.models import (
+    CheckIn,
+    CheckInStatus,
+    Conversation,
+    DueKind,
+    DueMessage,
+    Episode,
+    EpisodeStatus,
+    Person,
+    PersonStatus,
+)
+from bot.schedule.plan import next_slot, zone_of
+from bot.schedule.queue import Owed, owe
+
+
+@dataclass(frozen=True)
+class PreparedCheckin:
+    row: DueMessage
+    person: Person
+    message: Outgoing
+
+
+@dataclass(frozen=True)
+class _Plain:
+    row: DueMessage
+    person: Person
+    episode: Episode
+    conversation: Conversation | None
+    today: str
+    day: int
+
+
+async def prepare_checkins(
+    session: AsyncSession, rows: Sequence[DueMessage], now: datetime
+) -> tuple[list[PreparedCheckin], list[DueMessage]]:
+    """Prepare the plain check-in rows of ``rows``; return them and the rows left over."""
+    person_ids = sorted({row.person_id for row in rows})
+    # Locked in id order, so batches that share people never deadlock.
+    people = {
+        person.id: person
+        for person in await session.scalars(
+            select(Person).where(Person.id.in_(person_ids)).order_by(Person.id).with_for_update()
+        )
+    }
+    episodes: dict[int, Episode] = {}
+    for episode in await session.scalars(
+        select(Episode)
+        .where(Episode.person_id.in_(person_ids), Episode.status == EpisodeStatus.ACTIVE)
+        .order_by(Episode.started_at)
+    ):
+        episodes[episode.person_id] = episode  # the newest active one wins
+    conversations = {
+        conversation.person_id: conversation
+        for conversation in await session.scalars(
+            select(Conversation).where(Conversation.person_id.in_(person_ids))
+        )
+    }
+    todays = {
+        person.id: now.astimezone(zone_of(person)).date().isoformat()
+        for person in people.values()
+        if person.timezone is not None
+    }
+    # Anything already asked today, or still unanswered from before, needs the full path.
+    busy = set(
+        await session.scalars(
+            select(CheckIn.episode_id).where(
+                CheckIn.episode_id.in_([episode.id for episode in episodes.values()]),
+                or_(
+                    CheckIn.status == CheckInStatus.SENT,
+                    CheckIn.slot >= min(todays.values(), default=""),
+                ),
+            )
+        )
+    )
+    plain: list[_Plain] = []
+    left: list[DueMessage] = []
+    seen: set[int] = set()
+    for row in rows:
+        person = people.get(row.person_id)
+        active = episodes.get(row.person_id)
+        conversation = conversations.get(row.person_id)
+        if (
+            person is None
+            or active is None
+            or person.status is not PersonStatus.ACTIVE
+            or person.blocked_at is not None
+            or person.id not in todays
+            or active.id in busy
+            or (conversation is not None and conversation.step != IDLE)
+            or person.id in seen
+        ):
+            left.append(row)
+            continue
+        seen.add(person.id)
+        day = care.episode_day(active.onset_at, now, zone_of(person))
+        plain.append(_Plain(row, person, active, conversation, todays[person.id], day))
+    if not plain:
+        return [], left
+    # Plain executemany, then one read of the new ids: SQLite cannot return the ids of a
+    # multi-row insert in parameter order, and falls back to one statement per row if asked.
+    await session.execute(
+        insert(CheckIn),
+        [
+            {
+                "episode_id": item.episode.id,
+                "person_id": item.person.id,
+                "slot": item.today,
+                "day": item.day,
+                "due_at": item.row.due_at,
+                "sent_at": now,
+                "status": CheckInStatus.SENT,
+                "red_flags": [],
+            }
+            for item in plain
+        ],
+    )
+    new_ids = {
+        (episode_id, slot): check_in_id
+        for check_in_id, episode_id, slot in await session.execute(
+            select(CheckIn.id, CheckIn.episode_id, CheckIn.slot).where(
+                CheckIn.episode_id.in_([item.episode.id for item in plain]),
+                CheckIn.slot.in_({item.today for item in plain}),
+            )
+        )
+    }
+    check_in_ids = [new_ids[(item.episode.id, item.today)] for item in plain]
+    prepared: list[PreparedCheckin] = []
+    owed: list[Owed] = []
+    for item, check_in_id in zip(plain, check_in_ids, strict=True):
+        conversation = item.conversation
+        if conversation is None:
+            conversation = Conversation(person_id=item.person.id, turn=0, updated_at=now)
+            session.add(conversation)
+        conversation.step = CheckinPain.name
+        conversation.answers = {"check_in_id": check_in_id, "episode_id": item.episode.id}
+        conversation.turn += 1
+        conversation.updated_at = now
+        prepared.append(
+            PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, conversation.turn))
+        )
+        following = next_slot(item.person, item.episode, now, {item.today})
+        if following is not None:
+            owed.append(Owed(item.person.id, DueKind.CHECKIN, following.key, following.due_at))
+        reminder = care.reminder_at(now, zone_of(item.person))
+        if reminder is not None and (following is None or reminder < following.due_at):
+            owed.append(Owed(item.person.id, DueKind.REMINDER, item.today, reminder))
+    await owe(session, owed, now)
+    return prepared, left

@@ -1,0 +1,61 @@
+"""A check-in hour costs the same number of SQL statements for 20 people as for 60."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from telegram.ext import ExtBot
+
+from bot.botapi import LocalBotApi
+from bot.clock import ManualClock
+from bot.config import load_settings
+from bot.db.engine import create_engine, session_factory
+from bot.schedule.dispatcher import Dispatcher
+from bot.telegram.ratelimit import without_limits
+from tests.e2e.seed import seed_due_checkins
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int]:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    user_ids = list(range(500_000, 500_000 + people))
+    await seed_due_checkins(sessions, user_ids, NOW)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    async with LocalBotApi(record_calls=False) as api:
+        for user_id in user_ids:
+            api.person(user_id)
+        settings = load_settings(
+            telegram_bot_token=api.token,
+            telegram_api_base_url=api.base_url,
+            database_url=database_url,
+        )
+        bot: ExtBot[int] = ExtBot(api.token, base_url=api.base_url, rate_limiter=without_limits())
+        async with bot:
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            sent = await Dispatcher(sessions, settings, ManualClock(NOW)).tick(bot)
+    await engine.dispose()
+    return sent, len(statements)
+
+
+async def test_scheduled_checkins_are_prepared_in_bulk(
+    tmp_path: Path, migrated_sqlite_template: Path
+) -> None:
+    import shutil
+
+    counts = {}
+    for people in (20, 60):
+        path = tmp_path / f"{people}.db"
+        shutil.copyfile(migrated_sqlite_template, path)
+        sent, statements = await _statements_to_drain(f"sqlite+aiosqlite:///{path}", people)
+        assert sent == people
+        counts[people] = statements
+    assert counts[20] == counts[60], counts
