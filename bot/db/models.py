@@ -214,6 +214,8 @@ class DueMessage(Base):
         UniqueConstraint("person_id", "kind", "slot"),
         # The claim reads pending rows in delivery order: escalations first, then by due time.
         Index("ix_due_messages_claim", "status", "priority", "due_at"),
+        # "Is anything due?" (every idle tick) and the due rows' range, in one index probe.
+        Index("ix_due_messages_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

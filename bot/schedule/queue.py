@@ -86,7 +86,10 @@ async def claim(
     """Claim up to ``limit`` due rows, escalations first, then oldest first.
 
     Rows whose lease has run out (their worker died between claim and send) are due again.
+    An idle tick costs two index probes and writes nothing.
     """
+    if not await _anything_due(session, now):
+        return []
     await session.execute(
         update(DueMessage)
         .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
@@ -111,6 +114,17 @@ async def claim(
         .execution_options(synchronize_session=False)
     )
     return sorted(claimed.all(), key=lambda row: (row.priority, row.due_at))
+
+
+async def _anything_due(session: AsyncSession, now: datetime) -> bool:
+    pending = select(DueMessage.id).where(
+        DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= now
+    )
+    expired = select(DueMessage.id).where(
+        DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now
+    )
+    found = await session.scalar(select(pending.exists() | expired.exists()))
+    return bool(found)
 
 
 async def settle(

@@ -1,0 +1,48 @@
+"""The queue's hot queries are answered from indexes, not table scans."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.models import DueMessage, DueStatus
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+async def _plan(engine: AsyncEngine, query: str) -> str:
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            return " ".join(str(row[-1]) for row in rows)
+        await connection.execute(text("SET enable_seqscan = off"))
+        rows = await connection.execute(text(f"EXPLAIN {query}"))
+        return " ".join(str(row[0]) for row in rows)
+
+
+def _sql(engine: AsyncEngine, statement: object) -> str:
+    compiled = statement.compile(  # type: ignore[attr-defined]
+        dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
+
+
+async def test_the_idle_tick_probe_uses_the_status_and_due_time_index(engine: AsyncEngine) -> None:
+    due = select(DueMessage.id).where(
+        DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= NOW
+    )
+    plan = await _plan(engine, _sql(engine, due))
+    assert "ix_due_messages_status_due_at" in plan, plan
+
+
+async def test_the_claim_reads_in_delivery_order_from_an_index(engine: AsyncEngine) -> None:
+    claim = (
+        select(DueMessage.id)
+        .where(DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= NOW)
+        .order_by(DueMessage.priority, DueMessage.due_at)
+        .limit(200)
+    )
+    plan = await _plan(engine, _sql(engine, claim))
+    assert "ix_due_messages_" in plan, plan
