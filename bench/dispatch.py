@@ -1,0 +1,773 @@
+"""The dispatch benchmark: N enrolled people, all owed a check-in now, drained by one worker.
+
+    python bench/dispatch.py                                  # 2,000 people, every scenario
+    python bench/dispatch.py --people 10000 100000 --baseline # the documented full run
+
+Each scenario (database x transport x N) runs on a fresh database, seeded with Core bulk
+inserts (timed, not part of the figures), and is drained by ``Dispatcher.tick`` in a fresh
+worker process, so peaks of memory do not mix; the local Bot API server, when used, runs in a
+process of its own. The worker then times ticks with nothing due (the queue still holds every
+person's next check-in and reminder). Afterwards the benchmark checks that every person got
+exactly one message and that no due row is left claimed or pending for now.
+
+Transports: ``http`` is python-telegram-bot's default HTTPX transport over loopback to
+``bot.botapi.LocalBotApi``; ``record`` is an in-process ``BaseRequest`` that answers without any
+network (the bot's own cost). ``--baseline`` adds the usual alternative: one
+``JobQueue.run_daily`` job per person, its start-up time and memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import proc_stats
+import seed_data
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.db.engine import create_engine
+from bot.schedule.dispatcher import CONCURRENT_CHATS
+
+SCRIPT = Path(__file__).resolve()
+REPO = SCRIPT.parent.parent
+TOKEN = "123456:BENCH"
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+GOAL_HTTP = 1_000.0
+GOAL_RECORD = 5_000.0
+GOAL_RSS_MIB = 150.0
+GOAL_IDLE_CPU_MS = 5.0
+
+
+# ----------------------------------------------------------------- worker (one scenario)
+
+
+@dataclass
+class Phases:
+    """Wall and CPU time spent in each part of ``Dispatcher.tick``, and the rows through it."""
+
+    wall: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+
+    def add(self, phase: str, wall: float, cpu: float) -> None:
+        self.wall[phase] = self.wall.get(phase, 0.0) + time.perf_counter() - wall
+        self.cpu[phase] = self.cpu.get(phase, 0.0) + time.process_time() - cpu
+
+    def count(self, what: str, rows: int) -> None:
+        self.rows[what] = self.rows.get(what, 0) + rows
+
+
+def instrument(dispatcher: Any, phases: Phases) -> None:
+    """Time the dispatcher's prepare, send and settle steps (the claim is the rest of a tick)."""
+    prepare: Callable[..., Awaitable[Any]] = dispatcher._prepare
+    send: Callable[..., Awaitable[None]] = dispatcher._send
+    settle: Callable[..., Awaitable[None]] = dispatcher._settle
+
+    async def timed_prepare(batch: Sequence[Any]) -> Any:
+        phases.batches += 1
+        phases.count("claimed", len(batch))
+        wall, cpu = time.perf_counter(), time.process_time()
+        prepared, outcomes = await prepare(batch)
+        phases.add("prepare", wall, cpu)
+        phases.count("prepared", len(prepared))
+        return prepared, outcomes
+
+    async def timed_send(bot: Any, prepared: Sequence[Any], outcomes: Any) -> None:
+        before = len(outcomes.sent)
+        wall, cpu = time.perf_counter(), time.process_time()
+        await send(bot, prepared, outcomes)
+        phases.add("send", wall, cpu)
+        phases.count("sent", len(outcomes.sent) - before)
+
+    async def timed_settle(outcomes: Any) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        await settle(outcomes)
+        phases.add("settle", wall, cpu)
+        phases.count("failed", len(outcomes.failed) + len(outcomes.retry))
+        phases.count("nothing_to_send", len(outcomes.nothing_to_send))
+
+    dispatcher._prepare = timed_prepare
+    dispatcher._send = timed_send
+    dispatcher._settle = timed_settle
+
+
+async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
+    from recording_transport import RecordingRequest
+
+    from bot.clock import ManualClock
+    from bot.config import load_settings
+    from bot.db.engine import session_factory
+    from bot.schedule.dispatcher import Dispatcher
+    from bot.telegram.app import build_application
+    from bot.telegram.ratelimit import without_limits
+
+    result: dict[str, Any] = {"rss_after_imports_mib": proc_stats.rss_mib()}
+    clock = ManualClock(seed_data.NOW)
+    settings = load_settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=args.api_base_url or "http://127.0.0.1:9/bot",
+        database_url=args.database_url,
+        default_timezone="Europe/London",
+    )
+    engine = create_engine(args.database_url)
+    sessions = session_factory(engine)
+    recorder: RecordingRequest | None = None
+    if args.transport == "record":
+        recorder = RecordingRequest(seed_data.FIRST_CHAT, args.people)
+        application = build_application(
+            settings, sessions, clock, rate_limiter=without_limits(), request=recorder
+        )
+    else:
+        application = build_application(settings, sessions, clock, rate_limiter=without_limits())
+    await application.initialize()
+    dispatcher = Dispatcher(
+        sessions,
+        settings,
+        clock,
+        batch_size=args.batch_size,
+        concurrent_chats=args.concurrent_chats,
+    )
+    phases = Phases()
+    instrument(dispatcher, phases)
+
+    result["rss_before_tick_mib"] = proc_stats.rss_mib()
+    result["peak_rss_before_tick_mib"] = proc_stats.peak_rss_mib()
+    result["peak_reset"] = proc_stats.reset_peak()
+    profile = cProfile.Profile() if args.profile else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
+    delivered = 0 if args.idle_only else await dispatcher.tick(application.bot)
+    if profile is not None:
+        profile.disable()
+    tick_wall, tick_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result["peak_rss_tick_mib"] = proc_stats.peak_rss_mib()
+    result["rss_after_tick_mib"] = proc_stats.rss_mib()
+    inside = sum(phases.wall.values())
+    phases.wall["claim"] = tick_wall - inside
+    phases.cpu["claim"] = tick_cpu - sum(phases.cpu.values())
+    result.update(
+        delivered=delivered,
+        tick_wall=tick_wall,
+        tick_cpu=tick_cpu,
+        phase_wall=phases.wall,
+        phase_cpu=phases.cpu,
+        rows=phases.rows,
+        batches=phases.batches,
+    )
+
+    idle_cpu: list[float] = []
+    idle_wall: list[float] = []
+    for _ in range(args.idle_ticks):
+        wall, cpu = time.perf_counter(), time.process_time()
+        nothing = await dispatcher.tick(application.bot)
+        idle_cpu.append(time.process_time() - cpu)
+        idle_wall.append(time.perf_counter() - wall)
+        assert nothing == 0, f"an idle tick delivered {nothing}"
+    result["idle_cpu"] = idle_cpu
+    result["idle_wall"] = idle_wall
+    if recorder is not None:
+        result["histogram"] = recorder.histogram()
+        result["other_chats"] = recorder.other_chats
+        result["calls"] = recorder.calls
+    await application.shutdown()
+    await engine.dispose()
+    result["peak_rss_process_mib"] = max(
+        result["peak_rss_before_tick_mib"], proc_stats.peak_rss_mib()
+    )
+    if profile is not None:
+        print(profile_report(profile, args.profile_top), file=sys.stderr)
+    return result
+
+
+def profile_report(profile: cProfile.Profile, top: int) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs()
+    out.write("=== by own time (tottime) ===\n")
+    stats.sort_stats("tottime").print_stats(top)
+    out.write("=== by cumulative time, BackCheck's own functions ===\n")
+    full = pstats.Stats(profile, stream=out)
+    full.sort_stats("cumulative").print_stats(r"/bot/", top)
+    return out.getvalue()
+
+
+# ----------------------------------------------------------------- JobQueue baseline
+
+
+async def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    """One python-telegram-bot ``JobQueue.run_daily`` job per person: the usual design."""
+    from datetime import time as wall_time
+
+    from recording_transport import RecordingRequest
+    from telegram.ext import ApplicationBuilder, ContextTypes
+
+    async def check_in(context: ContextTypes.DEFAULT_TYPE) -> None:
+        job = context.job
+        assert job is not None
+        assert job.chat_id is not None
+        await context.bot.send_message(job.chat_id, "How is your back today?")
+
+    application = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(RecordingRequest(seed_data.FIRST_CHAT, args.people))
+        .build()
+    )
+    await application.initialize()
+    await application.start()
+    job_queue = application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is needed for the baseline"
+    at = wall_time(9, 0, tzinfo=seed_data.ZONE)
+    rss_before = proc_stats.rss_mib()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for index in range(args.people):
+        chat_id = seed_data.FIRST_CHAT + index
+        job_queue.run_daily(check_in, at, chat_id=chat_id, user_id=chat_id, name=str(chat_id))
+    loop_seconds = time.perf_counter() - wall
+    await asyncio.sleep(0)  # the scheduler's wake-ups, queued behind this task, run now
+    startup_wall, startup_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    rss_after = proc_stats.rss_mib()
+    jobs = len(job_queue.jobs())
+    await application.stop()
+    await application.shutdown()
+    return {
+        "jobs": jobs,
+        "loop_seconds": loop_seconds,
+        "startup_wall": startup_wall,
+        "startup_cpu": startup_cpu,
+        "rss_before_mib": rss_before,
+        "rss_after_mib": rss_after,
+        "rss_delta_mib": rss_after - rss_before,
+        "peak_rss_mib": proc_stats.peak_rss_mib(),
+    }
+
+
+# ----------------------------------------------------------------- orchestration
+
+
+@dataclass
+class Scenario:
+    people: int
+    database: str
+    transport: str
+    seed_seconds: float = 0.0
+    register_seconds: float | None = None
+    worker: dict[str, Any] = field(default_factory=dict)
+    histogram: dict[int, int] = field(default_factory=dict)
+    drained: dict[str, Any] = field(default_factory=dict)
+    server: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.database}/{self.transport}/{self.people}"
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    """A new empty database (SQLite file or PostgreSQL database), dropped afterwards."""
+    if kind == "sqlite":
+        directory = tempfile.mkdtemp(prefix="backcheck-bench-")
+        try:
+            yield f"sqlite+aiosqlite:///{directory}/bench.db"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return
+    name = f"backcheck_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _pg_admin(statement: str) -> str | None:
+    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            result = await connection.exec_driver_sql(statement)
+            return str(result.scalar()) if result.returns_rows else None
+    finally:
+        await engine.dispose()
+
+
+async def _seed(url: str, people: int, already_drained: bool) -> float:
+    engine = create_engine(url)
+    try:
+        started = time.perf_counter()
+        await seed_data.seed(engine, people, already_drained=already_drained)
+        return time.perf_counter() - started
+    finally:
+        await engine.dispose()
+
+
+async def _check(url: str, people: int) -> dict[str, Any]:
+    engine = create_engine(url)
+    try:
+        return await seed_data.check_drained(engine, people)
+    finally:
+        await engine.dispose()
+
+
+def _child(role: str, args: argparse.Namespace, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        str(SCRIPT),
+        "--role",
+        role,
+        "--batch-size",
+        str(args.batch_size),
+        "--concurrent-chats",
+        str(args.concurrent_chats),
+        "--idle-ticks",
+        str(args.idle_ticks),
+        *(["--profile", "--profile-top", str(args.profile_top)] if args.profile else []),
+        *extra,
+    ]
+
+
+def _environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO)]))}
+
+
+def _run_json(command: list[str], timeout: float) -> dict[str, Any]:
+    """Run a child and read the JSON object it prints last on stdout."""
+    completed = subprocess.run(
+        command, stdout=subprocess.PIPE, text=True, timeout=timeout, env=_environment(), check=True
+    )
+    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def run_scenario(scenario: Scenario, args: argparse.Namespace) -> None:
+    from bot.db.migrate import upgrade_to_head
+
+    print(f"-- {scenario.name}: seeding", file=sys.stderr, flush=True)
+    with fresh_database(scenario.database) as url:
+        upgrade_to_head(url)
+        scenario.seed_seconds = asyncio.run(
+            _seed(url, scenario.people, scenario.transport == "idle")
+        )
+        print(
+            f"   seeded {scenario.people:,} people in {scenario.seed_seconds:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        server: subprocess.Popen[str] | None = None
+        base_url = ""
+        try:
+            if scenario.transport == "http":
+                server = subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(SCRIPT),
+                        "--role",
+                        "server",
+                        "--people",
+                        str(scenario.people),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=_environment(),
+                )
+                assert server.stdout is not None
+                ready = json.loads(server.stdout.readline())
+                base_url = ready["base_url"]
+                scenario.register_seconds = ready["register_seconds"]
+            idle = scenario.transport == "idle"
+            command = _child(
+                "worker",
+                args,
+                *(["--idle-only"] if idle else []),
+                "--people",
+                str(scenario.people),
+                "--transport",
+                "record" if idle else scenario.transport,
+                "--database-url",
+                url,
+                "--api-base-url",
+                base_url,
+            )
+            scenario.worker = _run_json(command, args.timeout)
+            if server is not None:
+                with urllib.request.urlopen(base_url.removesuffix("/bot") + "/bench/counts") as got:
+                    counts = json.load(got)
+                scenario.histogram = {int(k): v for k, v in counts.pop("histogram").items()}
+                scenario.server = counts
+            else:
+                raw = scenario.worker.pop("histogram")
+                scenario.histogram = {int(k): v for k, v in raw.items()}
+        finally:
+            if server is not None:
+                assert server.stdin is not None
+                server.stdin.close()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+        scenario.drained = asyncio.run(_check(url, scenario.people))
+    expected = 0 if scenario.transport == "idle" else 1
+    if scenario.histogram != {expected: scenario.people}:
+        scenario.problems.append(f"messages per chat (count: chats) {scenario.histogram}")
+    if scenario.worker.get("other_chats"):
+        scenario.problems.append(f"{scenario.worker['other_chats']} messages to unknown chats")
+    scenario.problems += [
+        problem
+        for problem in scenario.drained["problems"]
+        if scenario.transport != "idle" or "left claimed" in problem or "for now" in problem
+    ]
+    rate = _rate(scenario)
+    print(
+        f"   drained in {scenario.worker['tick_wall']:.2f} s ({rate:,.0f} messages/s), "
+        f"peak RSS {scenario.worker['peak_rss_process_mib']:.0f} MiB, "
+        f"idle tick {_median_ms(scenario.worker['idle_cpu']):.2f} ms CPU; "
+        + ("correct" if not scenario.problems else "PROBLEMS: " + "; ".join(scenario.problems)),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _rate(scenario: Scenario) -> float:
+    messages = sum(count * chats for count, chats in scenario.histogram.items())
+    return messages / scenario.worker["tick_wall"]
+
+
+def _median_ms(values: Sequence[float]) -> float:
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+def _percentile_ms(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+# ----------------------------------------------------------------- report
+
+
+def code_version() -> str:
+    """The commit measured, and whether bot/ had uncommitted changes (others edit it)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "bot"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {head}" + (" + uncommitted changes in bot/" if dirty else "")
+
+
+def environment_report(databases: Sequence[str]) -> list[str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    lines = [f"- BackCheck: {code_version()}"]
+    lines += [
+        f"- CPU: {proc_stats.cpu_model()}, {proc_stats.cores()} cores available, "
+        f"{proc_stats.memory_total_gib():.1f} GiB RAM",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- SQLite {sqlite3.sqlite_version}",
+    ]
+    if "postgresql" in databases:
+        server_version = asyncio.run(_pg_admin("SHOW server_version"))
+        lines.append(f"- PostgreSQL {server_version} (127.0.0.1, same machine)")
+    lines.append(
+        "- "
+        + ", ".join(
+            f"{name} {version(name)}"
+            for name in (
+                "python-telegram-bot",
+                "SQLAlchemy",
+                "aiosqlite",
+                "asyncpg",
+                "httpx",
+                "aiohttp",
+                "APScheduler",
+            )
+        )
+    )
+    return lines
+
+
+def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:
+    lines = [
+        "| database | transport | people | drain (s) | messages/s | claimed/s | prepared/s "
+        "| sent/s | CPU of drain (s) | peak RSS (MiB) | idle tick CPU median / p90 (ms) "
+        "| idle tick wall median (ms) | correct |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in scenarios:
+        w = s.worker
+        if not w or s.transport == "idle":
+            continue
+        rows, wall = w["rows"], w["phase_wall"]
+        messages = sum(count * chats for count, chats in s.histogram.items())
+        lines.append(
+            f"| {s.database} | {s.transport} | {s.people:,} | {w['tick_wall']:.2f} "
+            f"| **{_rate(s):,.0f}** "
+            f"| {rows.get('claimed', 0) / max(wall.get('claim', 0), 1e-9):,.0f} "
+            f"| {rows.get('prepared', 0) / max(wall.get('prepare', 0), 1e-9):,.0f} "
+            f"| {messages / max(wall.get('send', 0), 1e-9):,.0f} "
+            f"| {w['tick_cpu']:.2f} | {w['peak_rss_process_mib']:.0f} "
+            f"| {_median_ms(w['idle_cpu']):.2f} / {_percentile_ms(w['idle_cpu'], 0.9):.2f} "
+            f"| {_median_ms(w['idle_wall']):.2f} "
+            f"| {'yes' if not s.problems else 'NO'} |"
+        )
+    return lines
+
+
+def phase_table(scenarios: Sequence[Scenario]) -> list[str]:
+    lines = [
+        "| database | transport | people | claim wall/CPU (s) | prepare wall/CPU (s) "
+        "| send wall/CPU (s) | settle wall/CPU (s) | batches | RSS before / after tick (MiB) "
+        "| seeding (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in scenarios:
+        w = s.worker
+        if not w or s.transport == "idle":
+            continue
+        cells = " | ".join(
+            f"{w['phase_wall'].get(p, 0):.2f} / {w['phase_cpu'].get(p, 0):.2f}"
+            for p in ("claim", "prepare", "send", "settle")
+        )
+        lines.append(
+            f"| {s.database} | {s.transport} | {s.people:,} | {cells} | {w['batches']} "
+            f"| {w['rss_before_tick_mib']:.0f} / {w['rss_after_tick_mib']:.0f} "
+            f"| {s.seed_seconds:.1f} |"
+        )
+    return lines
+
+
+def idle_table(scenarios: Sequence[Scenario]) -> list[str]:
+    lines = [
+        "| database | people | due rows in the queue | idle tick CPU median / p90 (ms) "
+        "| idle tick wall median / p90 (ms) | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in scenarios:
+        w = s.worker
+        if not w or s.transport != "idle":
+            continue
+        rows = sum(s.drained.get("rows", {}).values())
+        lines.append(
+            f"| {s.database} | {s.people:,} | {rows:,} "
+            f"| {_median_ms(w['idle_cpu']):.2f} / {_percentile_ms(w['idle_cpu'], 0.9):.2f} "
+            f"| {_median_ms(w['idle_wall']):.2f} / {_percentile_ms(w['idle_wall'], 0.9):.2f} "
+            f"| {w['peak_rss_process_mib']:.0f} |"
+        )
+    return lines
+
+
+def baseline_table(baselines: Sequence[tuple[int, dict[str, Any]]]) -> list[str]:
+    lines = [
+        "| people | jobs | start-up wall (s) | start-up CPU (s) | RSS delta (MiB) "
+        "| RSS after (MiB) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for people, b in baselines:
+        lines.append(
+            f"| {people:,} | {b['jobs']:,} | {b['startup_wall']:.2f} | {b['startup_cpu']:.2f} "
+            f"| {b['rss_delta_mib']:.0f} | {b['rss_after_mib']:.0f} |"
+        )
+    return lines
+
+
+def goal_lines(scenarios: Sequence[Scenario]) -> list[str]:
+    done = [s for s in scenarios if s.worker]
+    if not done:
+        return []
+    biggest = max(s.people for s in done)
+    lines: list[str] = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    for transport, goal in (("http", GOAL_HTTP), ("record", GOAL_RECORD)):
+        for s in done:
+            if s.transport == transport and s.people == biggest:
+                rate = _rate(s)
+                lines.append(
+                    f"- >= {goal:,.0f} messages/s per worker, {transport}, {s.database}, "
+                    f"{s.people:,} people: {verdict(rate >= goal)} ({rate:,.0f}/s)"
+                )
+    for s in done:
+        peak = s.worker["peak_rss_process_mib"]
+        lines.append(
+            f"- peak RSS <= {GOAL_RSS_MIB:.0f} MiB, {s.name}: "
+            f"{verdict(peak <= GOAL_RSS_MIB)} ({peak:.0f} MiB)"
+        )
+    for s in done:
+        if s.people == biggest:
+            idle = _median_ms(s.worker["idle_cpu"])
+            lines.append(
+                f"- idle tick < {GOAL_IDLE_CPU_MS:.0f} ms CPU, {s.name}: "
+                f"{verdict(idle < GOAL_IDLE_CPU_MS)} ({idle:.2f} ms median)"
+            )
+    return lines
+
+
+# ----------------------------------------------------------------- command line
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--people", type=int, nargs="+", default=[2_000], help="N (several for a series)"
+    )
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgresql", "both"), default="both", help="default both"
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("http", "record", "both", "none"),
+        default="both",
+        help="default both; none: no drain (with --baseline: the baseline alone)",
+    )
+    parser.add_argument("--baseline", action="store_true", help="add the JobQueue baseline")
+    parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="no drain: seed the queue as a drain leaves it (nothing due) and time idle ticks",
+    )
+    parser.add_argument("--batch-size", type=int, default=200, help="Dispatcher batch_size")
+    parser.add_argument(
+        "--concurrent-chats",
+        type=int,
+        default=CONCURRENT_CHATS,
+        help="Dispatcher concurrent_chats (default: the bot's own)",
+    )
+    parser.add_argument("--idle-ticks", type=int, default=50, help="idle ticks to time")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the drain (slower), print to stderr"
+    )
+    parser.add_argument("--profile-top", type=int, default=30)
+    parser.add_argument("--timeout", type=float, default=3_600, help="seconds per worker")
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    parser.add_argument("--role", choices=("main", "worker", "server", "baseline"), default="main")
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--api-base-url", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.role != "main":
+        args.people = args.people[0]
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.role == "worker":
+        print(json.dumps(asyncio.run(run_worker(args))))
+        return 0
+    if args.role == "baseline":
+        print(json.dumps(asyncio.run(run_baseline(args))))
+        return 0
+    if args.role == "server":
+        import bot_api_process
+
+        bot_api_process.main(TOKEN, seed_data.FIRST_CHAT, args.people)
+        return 0
+
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    transports = {"both": ["http", "record"], "none": []}.get(args.transport, [args.transport])
+    environment = environment_report(databases)
+    print("\n".join(["## Machine and versions", *environment]), flush=True)
+    if args.idle_only:
+        transports = ["idle"]
+    scenarios = [
+        Scenario(people, database, transport)
+        for people in args.people
+        for database in databases
+        for transport in transports
+    ]
+    for scenario in scenarios:
+        run_scenario(scenario, args)
+    baselines: list[tuple[int, dict[str, Any]]] = []
+    if args.baseline:
+        for people in args.people:
+            print(f"-- JobQueue baseline, {people:,} people", file=sys.stderr, flush=True)
+            baselines.append(
+                (people, _run_json(_child("baseline", args, "--people", str(people)), args.timeout))
+            )
+    command = "python bench/dispatch.py " + " ".join(sys.argv[1:] if argv is None else list(argv))
+    report = [
+        "",
+        f"## Results (`{command.strip()}`)",
+        "",
+        "Rates are per worker (one process, one event loop). messages/s = messages the Bot API "
+        "received / wall time of the draining tick; claimed/s, prepared/s and sent/s = rows / "
+        "wall time spent in that step.",
+        "",
+        *scenario_table(scenarios),
+        "",
+        "Where the drain's time goes:",
+        "",
+        *phase_table(scenarios),
+    ]
+    if any(s.transport == "idle" for s in scenarios):
+        report += ["", "Idle ticks (nothing due):", "", *idle_table(scenarios)]
+    if baselines:
+        report += ["", "JobQueue baseline (one `run_daily` job per person):", ""]
+        report += baseline_table(baselines)
+    report += ["", "Goals:", "", *goal_lines(scenarios)]
+    problems = [f"{s.name}: {problem}" for s in scenarios for problem in s.problems]
+    if problems:
+        report += ["", "CORRECTNESS PROBLEMS:", *problems]
+    print("\n".join(report), flush=True)
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "environment": environment,
+                    "scenarios": [s.__dict__ for s in scenarios],
+                    "baselines": baselines,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
