@@ -174,7 +174,6 @@ ACTIVITY_LABELS = {"can": "Yes", "limited": "Only some", "cannot": "No"}
 ZONE_QUESTION = """Which time zone are you in? I'll check in at your local time.
 Tap one, type your city (like Manchester), or share your location."""
 ZONE_SHARE_LOCATION = "Share my location"
-ZONE_TYPE_PROMPT = "Type your city, like Manchester or New York."
 ZONE_NOT_FOUND = """I couldn't find that place.
 Type a bigger city near you, a zone like Europe/London, or share your location."""
 ZONE_PICK = "Which one do you mean?"
@@ -538,7 +537,6 @@ NOTHING_ASKED = "I'm not waiting for an answer right now."
 TAP_A_BUTTON = "Please tap one of the buttons below."
 PAIN_INVALID = "Please tap a number from 0 to 10, or type just the number, like 6."
 STALE_BUTTON = "That question has passed."
-ANSWER_SAVED = "Saved"
 TEXT_ONLY = "I can only read text and buttons. Please answer with a button or a few words."
 PRIVATE_ONLY = """I only work in private chats, to keep your health private.
 Message me directly: @{username}"""
