@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,14 +117,19 @@ async def claim(
 
 
 async def _anything_due(session: AsyncSession, now: datetime) -> bool:
-    pending = select(DueMessage.id).where(
-        DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= now
+    """Two index probes: the earliest pending due time (``ix_due_messages_status_due_at``
+    answers MIN directly) and any lease that has run out (claimed rows are few)."""
+    earliest = await session.scalar(
+        select(func.min(DueMessage.due_at)).where(DueMessage.status == DueStatus.PENDING)
     )
-    expired = select(DueMessage.id).where(
-        DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now
+    if earliest is not None and earliest <= now:
+        return True
+    expired = await session.scalar(
+        select(DueMessage.id)
+        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
+        .limit(1)
     )
-    found = await session.scalar(select(pending.exists() | expired.exists()))
-    return bool(found)
+    return expired is not None
 
 
 async def settle(
