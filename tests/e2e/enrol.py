@@ -21,14 +21,20 @@ class Answers:
     checkin_time: str = "09:00 (usual)"
 
 
-async def enrol(bot: BotUnderTest, person: Person, answers: Answers = Answers()) -> SentMessage:
-    """Enrol ``person`` with no red flags; returns the closing message."""
+async def through_red_flags(
+    bot: BotUnderTest, person: Person, age: str = "16 to 49", history: str = "No, first time"
+) -> None:
+    """Start, consent, age, history, and "None of these" on every red-flag screen."""
     await bot.command(person, "start")
-    await bot.tap(person, "I agree")
-    await bot.tap(person, answers.age)
-    await bot.tap(person, answers.history)
+    for label in ("I agree", age, history):
+        await bot.tap(person, label)
     for _group in range(4):
         await bot.tap(person, "None of these")
+
+
+async def enrol(bot: BotUnderTest, person: Person, answers: Answers = Answers()) -> SentMessage:
+    """Enrol ``person`` with no red flags; returns the closing message."""
+    await through_red_flags(bot, person, answers.age, answers.history)
     await bot.tap(person, answers.onset)
     await bot.tap(person, answers.mechanism)
     await bot.tap(person, answers.pain)

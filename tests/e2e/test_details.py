@@ -12,17 +12,13 @@ from telegram import Update
 from bot import logs
 from bot.care import Level
 from bot.db.models import Episode, Escalation, Person
-from tests.e2e.enrol import Answers, enrol
+from tests.e2e.enrol import Answers, enrol, through_red_flags
 from tests.e2e.harness import BotUnderTest
 
 
 async def _through_activity(bot: BotUnderTest, person_id: int, onset: str) -> None:
     person = bot.api.person(person_id, "Dee")
-    await bot.command(person, "start")
-    for label in ("I agree", "16 to 49", "No, first time"):
-        await bot.tap(person, label)
-    for _group in range(4):
-        await bot.tap(person, "None of these")
+    await through_red_flags(bot, person)
     if onset.startswith("typed:"):
         await bot.tap(person, "I'll type the date")
         await bot.send(person, onset.removeprefix("typed:"))
@@ -62,11 +58,7 @@ async def test_a_bad_onset_date_is_explained(bot: BotUnderTest, typed: str) -> N
 
 async def _through_activity_until_date(bot: BotUnderTest) -> None:
     fay = bot.api.person(5002, "Fay")
-    await bot.command(fay, "start")
-    for label in ("I agree", "16 to 49", "No, first time"):
-        await bot.tap(fay, label)
-    for _group in range(4):
-        await bot.tap(fay, "None of these")
+    await through_red_flags(bot, fay)
     await bot.tap(fay, "I'll type the date")
 
 
@@ -79,11 +71,7 @@ async def test_a_future_onset_date_is_refused(bot: BotUnderTest) -> None:
 
 async def test_more_than_six_weeks_is_sent_to_a_doctor_not_followed(bot: BotUnderTest) -> None:
     gil = bot.api.person(5003, "Gil")
-    await bot.command(gil, "start")
-    for label in ("I agree", "16 to 49", "No, first time"):
-        await bot.tap(gil, label)
-    for _group in range(4):
-        await bot.tap(gil, "None of these")
+    await through_red_flags(bot, gil)
     [told] = await bot.tap(gil, "More than 6 weeks ago")
     assert "more than 6 weeks deserves a proper check" in (told.text or "")
     async with bot.sessions() as session:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.care import Level
 from bot.db.models import CheckIn, DueMessage, DueStatus, Escalation, Person
-from tests.e2e.enrol import enrol
+from tests.e2e.enrol import enrol, through_red_flags
 from tests.e2e.harness import BotUnderTest
 
 
@@ -52,11 +52,7 @@ async def test_a_red_flag_at_enrolment_brings_the_emergency_message_first(
 
 async def test_a_serious_fall_is_rf_trauma_and_escalates_at_enrolment(bot: BotUnderTest) -> None:
     lee = bot.api.person(1004, "Lee")
-    await bot.command(lee, "start")
-    for label in ("I agree", "50 or over", "No, first time"):
-        await bot.tap(lee, label)
-    for _group in range(4):
-        await bot.tap(lee, "None of these")
+    await through_red_flags(bot, lee, age="50 or over")
     await bot.tap(lee, "In the last few hours")
     replies = await bot.tap(lee, "A serious fall or accident")
     assert (replies[0].text or "").startswith("🚨")
