@@ -14,6 +14,10 @@ RULE_ID = re.compile(r"\b(?:RF|PH|TR)-[A-Z0-9-]+[A-Z0-9]\b")
 
 
 def test_every_rule_id_of_the_care_rules_is_in_the_printed_table() -> None:
+    assert CARE_RULES.exists(), (
+        f"{CARE_RULES} not found: the clinical rules live in shared/ beside the repository "
+        "(as in CI); this test compares the code against them"
+    )
     documented = set(RULE_ID.findall(CARE_RULES.read_text()))
     result = subprocess.run(
         [sys.executable, "-m", "bot", "rules"],
