@@ -542,3 +542,113 @@ PRIVATE_ONLY = """I only work in private chats, to keep your health private.
 Message me directly: @{username}"""
 FOLLOW_UP_OVER = """Your follow-up has ended, so there are no more check-ins.
 Send /start if you have a new back strain."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Insight: pain chart and doctor summary
+
+CHART_TITLE = "Your back pain since it started"
+CHART_SUBTITLE = "Pain at the start: {baseline}   Latest: {latest}"
+CHART_SUBTITLE_EMPTY = "Pain at the start: {baseline}   No check-ins yet"
+CHART_X_LABEL = "Days since the pain started"
+CHART_Y_LABEL = "Pain (0 = none, 10 = worst)"
+CHART_PAIN = "Your pain"
+CHART_BASELINE = "At the start"
+CHART_BAND = "Usual recovery"
+CHART_EXPECTED = "A {severity} strain usually gets better in {span}."
+CHART_PHASES: Mapping[Phase, str] = MappingProxyType(
+    {
+        Phase.ICE: "Ice",
+        Phase.HEAT: "Heat",
+        Phase.STRENGTHEN: "Strengthen",
+        Phase.PREVENT: "Keep strong",
+    }
+)
+CHART_LEVELS: Mapping[Level, str] = MappingProxyType(
+    {
+        Level.EMERGENCY: "Told: emergency care",
+        Level.URGENT: "Told: doctor today",
+        Level.SOON: "Told: doctor or physio soon",
+        Level.INFO: "Advice",
+    }
+)
+"""The chart's legend for the safety messages, one entry per level."""
+
+CHART_DESCRIPTION = """Chart of your back pain since it started on {onset} ({severity} strain, usually better in {span}).
+Pain at the start: {baseline}.
+{latest}
+{trend}
+{outlook}
+Check-ins answered: {count}.
+{escalations}
+{phases}"""  # noqa: E501
+CHART_DESCRIPTION_LATEST = "Latest: {pain}, on {date} (day {day})."
+CHART_DESCRIPTION_NO_CHECKINS = "No check-ins answered yet."
+CHART_DESCRIPTION_NO_ESCALATIONS = "Safety messages: none."
+CHART_DESCRIPTION_ESCALATIONS = "Safety messages: {count}, telling you to {items}."
+CHART_DESCRIPTION_ESCALATION = "{advice} on {date}"
+CHART_DESCRIPTION_PHASES = "Phases: {items}."
+CHART_DESCRIPTION_PHASE = "{phase} from {date}"
+
+LEVEL_ADVICE: Mapping[Level, str] = MappingProxyType(
+    {
+        Level.EMERGENCY: "get emergency care now",
+        Level.URGENT: "see a doctor today",
+        Level.SOON: "see a doctor or physiotherapist within days",
+        Level.INFO: "follow the self-care advice",
+    }
+)
+"""What each level of escalation told the person to do, in a few words."""
+
+SUMMARY_TITLE = "My back pain: what I reported to BackCheck"
+SUMMARY_MADE = "Made on {date}. Dates and times are local ({zone})."
+SUMMARY_START_HEADING = "How it started"
+SUMMARY_ONSET = "Started: {date}. Signed up to BackCheck: {enrolled}."
+SUMMARY_MECHANISM = "How it happened: {mechanism}."
+SUMMARY_ACTIVITY = "Usual daily activities possible at the start: {activity}."
+SUMMARY_FIRST_EPISODE: Mapping[bool, str] = MappingProxyType(
+    {True: "First episode of back pain like this.", False: "Has had back pain like this before."}
+)
+SUMMARY_SEVERITY = "Strain at the start: {severity} (usual recovery {span})."
+SUMMARY_PAIN_HEADING = "Pain (0 = none, 10 = worst)"
+SUMMARY_BASELINE = "At the start: {pain} ({date})."
+SUMMARY_LATEST = "Latest: {pain} ({date}, day {day})."
+SUMMARY_NO_CHECKINS = "No check-ins answered yet."
+SUMMARY_BETTER = "Change: {points} {unit} lower than at the start ({percent} % better)."
+SUMMARY_WORSE = "Change: {points} {unit} higher than at the start."
+SUMMARY_SAME = "Change: the same as at the start."
+SUMMARY_CHECKINS = "Check-ins answered: {count}."
+SUMMARY_SCORES = "Scores by day: {scores}."
+SUMMARY_SCORE = "day {day}: {pain}"
+SUMMARY_FLAGS_HEADING = "Warning signs reported"
+SUMMARY_FLAGS_ASKED = 'Asked at sign-up, and at every check-in as "anything new?".'
+SUMMARY_FLAG_ENROLMENT = "{date}, at sign-up: {label} ({rule_id})."
+SUMMARY_FLAG_CHECKIN = "{date}, check-in day {day}: {label} ({rule_id})."
+SUMMARY_NO_FLAGS = "None reported."
+SUMMARY_ESCALATIONS_HEADING = "Safety advice BackCheck gave"
+SUMMARY_ESCALATION = "{date} {time}: told to {advice}. Reason: {reason} ({rule_id})."
+SUMMARY_NO_ESCALATIONS = "None."
+SUMMARY_RULE_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "RF-AGE-50": "Aged 50 or over, with a first episode of back pain",
+        "TR-WORSE": "Pain 2 or more points above the start on two check-ins in a row",
+        "TR-SEVERE": "Pain 8 or more on three check-ins in a row",
+        "TR-NO-IMPROVE-14": "Two weeks on, pain not clearly better than at the start",
+        "TR-NO-IMPROVE-28": "Four weeks on, pain still 4 or more",
+        "TR-PERSIST-42": "Still in pain after six weeks",
+        "TR-CHRONIC-84": "Still in follow-up after twelve weeks",
+        "TR-RECURRENT": "Back strain again within 12 months",
+    }
+)
+"""Why a trend or history rule asked the person to see someone, in neutral words for a doctor."""
+SUMMARY_WALKING_HEADING = "Walking"
+SUMMARY_WALKING = (
+    "Walked since the previous check-in: {walked} of {answered} check-ins ({percent} %)."
+)
+SUMMARY_NOTES_HEADING = "Notes written at check-ins"
+SUMMARY_NOTE = "{date}: {note}"
+SUMMARY_MORE = "… and {count} more."
+SUMMARY_FILENAME = "backcheck-summary-{date}.pdf"
+
+DISCLAIMER = """BackCheck is not a doctor. This summary repeats what the person reported and the safety advice the bot gave. It is not a diagnosis and not a medical assessment."""  # noqa: E501
+SUMMARY_CUT = "… (the full list is in the chat message)"
