@@ -59,7 +59,7 @@ ANSWERS: tuple[Answer, ...] = (
     Answer(_morning(11), 11, 1, True),
 )
 """Ten answered check-ins, oldest first: seven walked, two did not, one skipped the question."""
-FEVER_AT = ANSWERS[3].at
+FEVER_AT = ANSWERS[2].at
 NOW = ANSWERS[-1].at + timedelta(hours=3)
 
 ESCALATIONS: tuple[tuple[datetime, Level, str], ...] = (

@@ -121,4 +121,3 @@ def test_recovery_band_is_the_seed_articles_timeline(
 ) -> None:
     # Mild 1-2 weeks, moderate 3-6 weeks, severe "several months" (read as 2-6 months).
     assert recovery_band(severity) == band
-
