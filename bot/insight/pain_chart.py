@@ -16,6 +16,7 @@ registry to leak into, and nothing depends on the process-wide default backend. 
 from __future__ import annotations
 
 import io
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,10 +41,12 @@ MIN_SPAN_DAYS = 14
 PAIN_TOP = 10
 X_PAD = 0.3
 """Room either side so a mark at onset or today is not cut by the axis."""
-MARK_ROW = 11.2
-"""Height at which escalations are marked, above the 0-10 scale so no score hides them."""
+MARK_ROW = 11.0
+"""Height of the lowest row of escalation marks: above the 0-10 scale, so no score hides one."""
+MARK_STEP = 0.75
+"""Each level present has its own row, so a URGENT mark never hides a SOON one sent with it."""
 Y_BOTTOM = -0.4
-Y_TOP = MARK_ROW + 0.8
+Y_TOP = MARK_ROW + 2 * MARK_STEP + 0.6
 
 RENDER_LOCK = threading.RLock()
 
@@ -56,8 +59,9 @@ BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 GREY = "#595959"
-BAND_FILL = "#F2F2F2"
-BAND_HATCH = "#A6A6A6"
+BAND_FILL = "none"
+"""The band is hatched only, so the phase behind it still shows."""
+BAND_HATCH = "#7F7F7F"
 
 PHASE_COLOURS = {
     Phase.ICE: SKY_BLUE,
@@ -71,6 +75,14 @@ LEVEL_MARKERS = {
     Level.SOON: ("s", BLUE),
     Level.INFO: ("o", GREY),
 }
+
+PLOT_LEFT = 0.12
+PLOT_WIDTH = 0.84
+PLOT_TOP = 0.77
+PLOT_BOTTOM = 0.24
+"""Where the plot ends above a two-row legend, in fractions of the picture."""
+LEGEND_COLUMNS = 2
+LEGEND_ROW = 0.042
 
 TITLE_PT = 22
 SUBTITLE_PT = 17
@@ -157,8 +169,10 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
     )
     figure.text(0.5, 0.875, expected, ha="center", va="center", fontsize=LEGEND_PT, color=GREY)
 
-    ribbon = figure.add_axes((0.12, 0.785, 0.84, 0.05))
-    axes = figure.add_axes((0.12, 0.235, 0.84, 0.535), sharex=ribbon)
+    ribbon = figure.add_axes((PLOT_LEFT, 0.785, PLOT_WIDTH, 0.05))
+    axes = figure.add_axes(
+        (PLOT_LEFT, PLOT_BOTTOM, PLOT_WIDTH, PLOT_TOP - PLOT_BOTTOM), sharex=ribbon
+    )
     spans = phase_spans(history)
     unlabelled = _draw_phases(ribbon, axes, spans, right, figure.get_figwidth())
 
@@ -190,6 +204,10 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
     handles.extend(_draw_escalations(axes, history))
     handles.extend(_phase_handles(unlabelled))
 
+    # The legend grows a row for every two entries; the plot gives up the height it needs.
+    rows = math.ceil(len(handles) / LEGEND_COLUMNS)
+    bottom = max(PLOT_BOTTOM, PLOT_BOTTOM + (rows - 2) * LEGEND_ROW)
+    axes.set_position((PLOT_LEFT, bottom, PLOT_WIDTH, PLOT_TOP - bottom))
     axes.set_xlim(-X_PAD, right + X_PAD)
     axes.set_ylim(Y_BOTTOM, Y_TOP)
     axes.set_yticks(range(0, PAIN_TOP + 1, 2))
@@ -206,7 +224,7 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
         handles=handles,
         loc="lower center",
         bbox_to_anchor=(0.5, 0.005),
-        ncol=2,
+        ncol=LEGEND_COLUMNS,
         fontsize=LEGEND_PT,
         frameon=False,
         handlelength=2.2,
@@ -281,8 +299,8 @@ def _draw_band(axes: Axes, history: PainHistory, right: float) -> list[Any]:
         Patch(
             facecolor=BAND_FILL,
             edgecolor=BAND_HATCH,
-            hatch="/",
-            linewidth=0,
+            hatch="//",
+            linewidth=1,
             label=texts.CHART_BAND,
         )
     ]
@@ -291,12 +309,13 @@ def _draw_band(axes: Axes, history: PainHistory, right: float) -> list[Any]:
 def _draw_escalations(axes: Axes, history: PainHistory) -> list[Any]:
     """One mark per safety message, above the scale, the most urgent drawn last (on top)."""
     handles: list[Any] = []
-    for level, xs in mark_series(history).items():
+    for row, (level, xs) in enumerate(mark_series(history).items()):
+        height = MARK_ROW + row * MARK_STEP
         marker, colour = LEVEL_MARKERS[level]
         for x in xs:
             axes.axvline(
                 x,
-                ymax=(MARK_ROW - Y_BOTTOM) / (Y_TOP - Y_BOTTOM),
+                ymax=(height - Y_BOTTOM) / (Y_TOP - Y_BOTTOM),
                 color=colour,
                 linestyle=":",
                 linewidth=1.5,
@@ -305,7 +324,7 @@ def _draw_escalations(axes: Axes, history: PainHistory) -> list[Any]:
         handles.append(
             axes.scatter(
                 xs,
-                [MARK_ROW] * len(xs),
+                [height] * len(xs),
                 marker=marker,
                 s=220,
                 color=colour,

@@ -105,6 +105,17 @@ def test_escalations_are_marked_where_and_at_the_level_they_were_sent(
         texts.CHART_LEVELS[Level.SOON]: pytest.approx(expected[Level.SOON]),
         texts.CHART_LEVELS[Level.URGENT]: pytest.approx(expected[Level.URGENT]),
     }
+    # The URGENT and SOON marks of enrolment are ten minutes apart: each level has its own
+    # row above the 0-10 scale, so neither hides the other or a score.
+    heights = {
+        collection.get_label(): {y for _, y in collection.get_offsets()}
+        for collection in axes.collections
+        if isinstance(collection, PathCollection)
+    }
+    rows = [row for row_set in heights.values() for row in row_set]
+    assert all(len(row_set) == 1 for row_set in heights.values())
+    assert len(set(rows)) == 2
+    assert min(rows) > 10
 
 
 def _hatched(figure: Figure) -> list[tuple[float, float]]:
