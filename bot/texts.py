@@ -648,7 +648,7 @@ SUMMARY_WALKING = (
 SUMMARY_NOTES_HEADING = "Notes written at check-ins"
 SUMMARY_NOTE = "{date}: {note}"
 SUMMARY_MORE = "… and {count} more."
+SUMMARY_CUT = "… (the full list is in the chat message)"
 SUMMARY_FILENAME = "backcheck-summary-{date}.pdf"
 
 DISCLAIMER = """BackCheck is not a doctor. This summary repeats what the person reported and the safety advice the bot gave. It is not a diagnosis and not a medical assessment."""  # noqa: E501
-SUMMARY_CUT = "… (the full list is in the chat message)"

@@ -1,0 +1,193 @@
+"""The doctor summary: the person's own facts, in their dates, as text and a one-page PDF."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import texts
+from bot.care.levels import Level
+from bot.db.engine import session_factory
+from bot.db.models import Episode
+from bot.insight.doctor_summary import (
+    MESSAGE_LIMIT,
+    DoctorSummary,
+    EnrolmentFacts,
+    build_doctor_summary,
+    render_summary_pdf,
+    summary_text,
+    walking_share,
+)
+from bot.insight.history import EscalationMark, PainHistory, PainPoint, load_pain_history
+from tests.insight.episode import NOW, ONSET, seed_episode
+
+A4_POINTS = (595.44, 841.68)
+
+
+@pytest.fixture
+async def summary(engine: AsyncEngine) -> tuple[DoctorSummary, str]:
+    """The summary as built for the bot, and the text written from the same rows by hand."""
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        person, episode = await seed_episode(session)
+    async with sessions() as session:
+        built = await build_doctor_summary(session, person, episode, NOW)
+        history = await load_pain_history(session, person, episode, NOW)
+    return built, summary_text(history, EnrolmentFacts.of(episode))
+
+
+@pytest.fixture
+async def stored(engine: AsyncEngine) -> tuple[PainHistory, EnrolmentFacts]:
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        person, episode = await seed_episode(session)
+    async with sessions() as session:
+        loaded = await session.scalar(select(Episode).where(Episode.id == episode.id))
+        assert loaded is not None
+        return await load_pain_history(session, person, loaded, NOW), EnrolmentFacts.of(loaded)
+
+
+@pytest.fixture
+def summary_words(stored: tuple[PainHistory, EnrolmentFacts]) -> str:
+    """The text alone: drawing the PDF for every wording test would only slow them down."""
+    return summary_text(*stored)
+
+
+def _lines(words: str) -> list[str]:
+    return words.splitlines()
+
+
+def test_the_summary_says_how_and_when_it_started(summary_words: str) -> None:
+    lines = _lines(summary_words)
+    assert "Started: 2026-03-02. Signed up to BackCheck: 2026-03-02." in lines
+    assert "How it happened: Lifting or bending." in lines
+    assert "Usual daily activities possible at the start: Only some." in lines
+    assert "Strain at the start: moderate (usual recovery 3-6 weeks)." in lines
+
+
+def test_the_summary_gives_baseline_latest_pain_and_the_trend(summary_words: str) -> None:
+    lines = _lines(summary_words)
+    assert "At the start: 6 (2026-03-02)." in lines
+    assert "Latest: 1 (2026-03-13, day 11)." in lines
+    assert "Change: 5 points lower than at the start (83 % better)." in lines
+    assert "Check-ins answered: 10." in lines
+    assert (
+        "Scores by day: day 1: 6, day 2: 6, day 3: 5, day 5: 5, day 6: 4, day 7: 3, day 8: 3,"
+        " day 9: 2, day 10: 2, day 11: 1." in lines
+    )
+
+
+def test_red_flags_are_listed_with_their_local_dates(summary_words: str) -> None:
+    lines = _lines(summary_words)
+    assert "2026-03-02, at sign-up: Worse at night or at rest (RF-NIGHT)." in lines
+    # Reported at 21:30 on 5 March in New York: 6 March in UTC, 5 March to the person.
+    assert "2026-03-05, check-in day 3: Fever or very unwell (RF-FEVER)." in lines
+    assert "RF-CHEST" not in summary_words  # another person's
+
+
+def test_escalations_are_listed_with_local_date_time_rule_and_reason(
+    summary_words: str,
+) -> None:
+    heading = _lines(summary_words).index(texts.SUMMARY_ESCALATIONS_HEADING)
+    assert _lines(summary_words)[heading + 1 : heading + 4] == [
+        "2026-03-02 10:10: told to see a doctor today. Reason: Worse at night or at rest"
+        " (RF-NIGHT).",
+        "2026-03-02 10:20: told to see a doctor or physiotherapist within days. Reason: Aged 50"
+        " or over, with a first episode of back pain (RF-AGE-50).",
+        "2026-03-05 21:30: told to see a doctor today. Reason: Fever or very unwell (RF-FEVER).",
+    ]
+
+
+def test_walking_adherence_counts_only_check_ins_where_the_person_walked(
+    summary_words: str,
+) -> None:
+    # Seven yes, two no, one check-in where the question was left unanswered.
+    assert "Walked since the previous check-in: 7 of 10 check-ins (70 %)." in _lines(summary_words)
+
+
+def test_notes_are_repeated_with_their_dates(summary_words: str) -> None:
+    lines = _lines(summary_words)
+    assert "2026-03-03: Stiff getting out of bed" in lines
+    assert "2026-03-09: Back at my desk, taking breaks" in lines
+
+
+def test_the_summary_ends_with_the_disclaimer_that_it_is_not_a_diagnosis(
+    summary_words: str,
+) -> None:
+    assert summary_words.endswith(texts.DISCLAIMER)
+    assert "not a diagnosis" in texts.DISCLAIMER
+    assert summary_words.count("diagnos") == 1  # only where it says it is not one
+
+
+def test_the_built_summary_is_the_text_and_a_one_page_a4_pdf(
+    summary: tuple[DoctorSummary, str],
+) -> None:
+    built, words = summary
+    assert built.text == words
+    document = built.document
+    assert document.startswith(b"%PDF-")
+    assert document.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", document)) == 1
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", document)
+    assert [(float(w), float(h)) for w, h in boxes] == [pytest.approx(A4_POINTS)]
+    assert built.filename == "backcheck-summary-2026-03-13.pdf"
+    assert built.media_type == "application/pdf"
+
+
+def test_walking_share_ignores_unanswered_walk_questions(
+    stored: tuple[PainHistory, EnrolmentFacts],
+) -> None:
+    history, _ = stored
+    assert walking_share(history) == (7, 10)
+    assert walking_share(replace(history, points=())) == (0, 0)
+
+
+def test_a_long_follow_up_still_fits_one_message_and_one_page(
+    stored: tuple[PainHistory, EnrolmentFacts],
+) -> None:
+    history, facts = stored
+    many = tuple(
+        PainPoint(
+            at=ONSET + timedelta(days=day, hours=1),
+            day=day,
+            pain=day % 11,
+            walked=day % 2 == 0,
+            red_flags=("RF-FEVER", "RF-NIGHT"),
+            note="A long note with $\\frac{a}{b}$ in it. " * 20,
+        )
+        for day in range(1, 80)
+    )
+    marks = tuple(EscalationMark(point.at, Level.URGENT, "RF-FEVER") for point in many)
+    long = replace(history, points=many, escalations=marks, now=ONSET + timedelta(days=81))
+
+    text = summary_text(long, facts)
+    assert len(text) <= MESSAGE_LIMIT
+    assert text.endswith(texts.DISCLAIMER)
+    assert texts.SUMMARY_MORE.format(count=79 - 8) in text  # escalations beyond the first 8
+    document = render_summary_pdf(long, facts)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", document)) == 1
+
+
+def test_a_summary_before_any_check_in(stored: tuple[PainHistory, EnrolmentFacts]) -> None:
+    history, facts = stored
+    empty = replace(history, points=(), escalations=(), now=ONSET + timedelta(hours=1))
+    text = summary_text(empty, replace(facts, red_flags=()))
+    assert text.count(texts.SUMMARY_NO_CHECKINS) == 2  # pain and walking
+    assert texts.SUMMARY_NO_FLAGS in text.splitlines()
+    assert texts.SUMMARY_NO_ESCALATIONS in text.splitlines()
+    assert render_summary_pdf(empty, facts).startswith(b"%PDF-")
+
+
+def test_a_note_is_printed_as_typed_even_with_dollar_signs(
+    stored: tuple[PainHistory, EnrolmentFacts],
+) -> None:
+    history, facts = stored
+    note = "Paid $5 for a \\gel pack and $6 for tablets"  # mathtext would reject "\gel"
+    noted = replace(history, points=(replace(history.points[0], note=note),))
+    assert f"2026-03-03: {note}" in summary_text(noted, facts).splitlines()
+    assert render_summary_pdf(noted, facts).startswith(b"%PDF-")
