@@ -589,6 +589,7 @@ CHART_DESCRIPTION_ESCALATIONS = "Safety messages: {count}, telling you to {items
 CHART_DESCRIPTION_ESCALATION = "{advice} on {date}"
 CHART_DESCRIPTION_PHASES = "Phases: {items}."
 CHART_DESCRIPTION_PHASE = "{phase} from {date}"
+CHART_DESCRIPTION_MORE = "and {count} more"
 
 LEVEL_ADVICE: Mapping[Level, str] = MappingProxyType(
     {

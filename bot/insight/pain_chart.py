@@ -15,19 +15,30 @@ registry to leak into, and nothing depends on the process-wide default backend. 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.care.levels import Level
 from bot.care.phases import Phase
 from bot.care.severity import Outlook, outlook
 from bot.care.trend import pain_change
-from bot.insight.history import PainHistory, PhaseSpan, phase_spans, recovery_band
+from bot.db.models import Episode, Person
+from bot.insight.history import (
+    PainHistory,
+    PhaseSpan,
+    load_pain_history,
+    phase_spans,
+    recovery_band,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,9 +55,12 @@ X_PAD = 0.3
 MARK_ROW = 11.0
 """Height of the lowest row of escalation marks: above the 0-10 scale, so no score hides one."""
 MARK_STEP = 0.75
-"""Each level present has its own row, so a URGENT mark never hides a SOON one sent with it."""
+"""Each level present has its own row, so an URGENT mark never hides a SOON one sent with it."""
+MARK_ROWS = 3
+"""SOON, URGENT, EMERGENCY: INFO is never stored as an escalation (the conversation keeps only
+the levels above it), so three rows are all a chart can need."""
 Y_BOTTOM = -0.4
-Y_TOP = MARK_ROW + 2 * MARK_STEP + 0.6
+Y_TOP = MARK_ROW + (MARK_ROWS - 1) * MARK_STEP + 0.6
 
 RENDER_LOCK = threading.RLock()
 
@@ -91,6 +105,10 @@ TICK_PT = 15
 LEGEND_PT = 14
 PHASE_PT = 15
 
+CAPTION_LIMIT = 1024
+"""Telegram's longest photo caption (``telegram.constants.MessageLimit.CAPTION_LENGTH``)."""
+DESCRIBED_ITEMS = 4
+
 
 @dataclass(frozen=True)
 class PlotSeries:
@@ -98,6 +116,23 @@ class PlotSeries:
 
     x: tuple[float, ...]
     y: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PainChart:
+    """What ``/history`` sends: the picture, and its facts in words as the caption."""
+
+    png: bytes
+    description: str
+
+
+async def build_pain_chart(
+    session: AsyncSession, person: Person, episode: Episode, now: datetime
+) -> PainChart:
+    """Read the episode once, then draw the chart off the event loop."""
+    history = await load_pain_history(session, person, episode, now)
+    png = await asyncio.to_thread(render_pain_chart, history)
+    return PainChart(png=png, description=describe_pain_history(history))
 
 
 def plot_series(history: PainHistory) -> PlotSeries:
@@ -340,7 +375,12 @@ def _draw_escalations(axes: Axes, history: PainHistory) -> list[Any]:
 
 
 def describe_pain_history(history: PainHistory) -> str:
-    """The chart's facts in plain words, for screen readers and as the photo's caption."""
+    """The chart's facts in plain words, for screen readers and as the photo's caption.
+
+    Telegram photos have no alternative text; the caption is what a screen reader reads, so
+    this stays within Telegram's caption limit (:data:`CAPTION_LIMIT`): long lists of
+    escalations or phase changes give their first few and a count.
+    """
     latest = history.latest
     day_of = history.local_date
     span = texts.RECOVERY_SPANS[history.severity]
@@ -354,23 +394,26 @@ def describe_pain_history(history: PainHistory) -> str:
         trend = texts.trend_text(pain_change(history.baseline_pain, latest.pain))
         outlook_line = texts.outlook_text(_outlook(history, latest.day), history.severity)
     if history.escalations:
-        items = "; ".join(
+        items = _listed(
             texts.CHART_DESCRIPTION_ESCALATION.format(
                 advice=texts.LEVEL_ADVICE[mark.level], date=day_of(mark.at).isoformat()
             )
             for mark in history.escalations
         )
         escalations = texts.CHART_DESCRIPTION_ESCALATIONS.format(
-            count=len(history.escalations), items=items
+            count=len(history.escalations), items="; ".join(items)
         )
     else:
         escalations = texts.CHART_DESCRIPTION_NO_ESCALATIONS
     phases = texts.CHART_DESCRIPTION_PHASES.format(
         items=", ".join(
-            texts.CHART_DESCRIPTION_PHASE.format(
-                phase=texts.CHART_PHASES[span_.phase], date=day_of(span_.start_at).isoformat()
+            _listed(
+                texts.CHART_DESCRIPTION_PHASE.format(
+                    phase=texts.CHART_PHASES[span_.phase],
+                    date=day_of(span_.start_at).isoformat(),
+                )
+                for span_ in phase_spans(history)
             )
-            for span_ in phase_spans(history)
         )
     )
     text = texts.CHART_DESCRIPTION.format(
@@ -388,6 +431,15 @@ def describe_pain_history(history: PainHistory) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip())
 
 
+def _listed(items: Iterable[str]) -> list[str]:
+    """The first few items, then how many more: the description must fit a photo caption."""
+    listed = list(items)
+    if len(listed) <= DESCRIBED_ITEMS:
+        return listed
+    more = texts.CHART_DESCRIPTION_MORE.format(count=len(listed) - DESCRIBED_ITEMS)
+    return [*listed[:DESCRIBED_ITEMS], more]
+
+
 def _outlook(history: PainHistory, day: int) -> Outlook:
     return outlook(
         severity=history.severity,
@@ -398,11 +450,15 @@ def _outlook(history: PainHistory, day: int) -> Outlook:
 
 
 __all__ = [
+    "CAPTION_LIMIT",
     "HEIGHT_PX",
     "WIDTH_PX",
+    "PainChart",
     "PlotSeries",
+    "build_pain_chart",
     "describe_pain_history",
     "draw_pain_chart",
+    "mark_series",
     "plot_series",
     "render_pain_chart",
     "x_limit",

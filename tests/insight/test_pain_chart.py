@@ -24,8 +24,10 @@ from bot.care.severity import Severity
 from bot.db.engine import session_factory
 from bot.insight.history import PainHistory, load_pain_history
 from bot.insight.pain_chart import (
+    CAPTION_LIMIT,
     HEIGHT_PX,
     WIDTH_PX,
+    build_pain_chart,
     describe_pain_history,
     draw_pain_chart,
     mark_series,
@@ -214,3 +216,31 @@ assert "matplotlib.pyplot" not in sys.modules, "pyplot keeps global figures"
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_long_story_still_fits_a_photo_caption(history: PainHistory) -> None:
+    # Pain swinging around the strengthening threshold changes the phase at every check-in.
+    swings = tuple(
+        replace(history.points[0], at=ONSET + timedelta(days=day, hours=1), day=day, pain=pain)
+        for day, pain in zip(range(3, 80), [3, 6] * 40, strict=False)
+    )
+    marks = tuple(replace(history.escalations[0], at=point.at) for point in swings)
+    busy = replace(history, points=swings, escalations=marks, now=ONSET + timedelta(days=80))
+
+    words = describe_pain_history(busy)
+    assert len(words) <= CAPTION_LIMIT
+    assert f"Safety messages: {len(marks)}, telling you to" in words
+    assert f"and {len(marks) - 4} more." in words
+
+
+async def test_the_built_chart_is_the_rendered_picture_with_its_description(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        person, episode = await seed_episode(session)
+    async with sessions() as session:
+        chart = await build_pain_chart(session, person, episode, NOW)
+        history = await load_pain_history(session, person, episode, NOW)
+    assert chart.png == render_pain_chart(history)
+    assert chart.description == describe_pain_history(history)
