@@ -653,3 +653,59 @@ SUMMARY_CUT = "… (the full list is in the chat message)"
 SUMMARY_FILENAME = "backcheck-summary-{date}.pdf"
 
 DISCLAIMER = """BackCheck is not a doctor. This summary repeats what the person reported and the safety advice the bot gave. It is not a diagnosis and not a medical assessment."""  # noqa: E501
+
+# Insight: operator stats, alerts and export
+# For the operator's admins only: pseudonyms and rule ids, never a name or a Telegram id.
+
+STATS_HEADER = "BackCheck stats, {when} ({zone})"
+STATS_PEOPLE = """People
+• consented: {consented}
+• active: {active}, paused: {paused}, blocked the bot: {blocked}
+• episodes: {episodes}, recovered: {recovered}, new in 7 days: {new_7d}"""
+STATS_CHECKINS = """Check-ins (answered of those sent)
+• today: {today}
+• last 7 days: {week}"""
+STATS_CHECKIN_FIGURES = "{answered} of {sent} answered ({rate})"
+STATS_NOTHING_SENT = "none sent"
+STATS_ESCALATIONS = "Escalations (last 7 days / 30 days)"
+STATS_ESCALATION_LINE = "• {label}: {week} / {month}"
+STATS_RULES = "By rule (7 / 30 days):"
+STATS_RULES_NONE = "No escalations in 30 days."
+STATS_RULES_MORE = "• … and {more} more rules"
+STATS_PAIN = "Median pain (0-10), answered check-ins"
+STATS_PAIN_LINE = "• day {day}: {median} ({count} answers)"
+STATS_RECOVERY = "Median days to recovery (expected)"
+STATS_RECOVERY_LINE = "• {severity}: {median} ({count} recovered; expected {span})"
+STATS_NO_DATA = "no data"
+STATS_LEVEL_LABELS: Mapping[Level, str] = MappingProxyType(
+    {
+        Level.EMERGENCY: "emergency",
+        Level.URGENT: "urgent",
+        Level.SOON: "soon",
+        Level.INFO: "info",
+    }
+)
+STATS_SEVERITY_LABELS: Mapping[Severity, str] = MappingProxyType(
+    {Severity.MILD: "mild", Severity.MODERATE: "moderate", Severity.SEVERE: "severe"}
+)
+
+CHART_TITLE = "BackCheck, {when}"
+CHART_SUBTITLE = "{consented} consented · {active} active · {recovered} recovered"
+CHART_RESPONSE = "Check-ins answered"
+CHART_RESPONSE_TODAY = "Today"
+CHART_RESPONSE_WEEK = "Last 7 days"
+CHART_ESCALATIONS = "Escalations by level"
+CHART_WEEK = "7 days"
+CHART_MONTH = "30 days"
+CHART_PAIN = "Median pain (0-10)"
+CHART_PAIN_DAY = "Day {day}"
+CHART_RECOVERY = "Median days to recovery"
+CHART_EXPECTED = "expected"
+CHART_ANSWERS = "n={count}"
+CHART_NO_DATA = "no data"
+
+ALERTS_HEADER = "Latest emergency and urgent alerts, newest first ({zone}):"
+ALERTS_LINE = "• {when} {level} {pseudonym} {rule_id}: {delivery}"
+ALERTS_SENT = "sent {when}"
+ALERTS_NOT_SENT = "NOT DELIVERED YET"
+ALERTS_NONE = "No emergency or urgent alerts so far."

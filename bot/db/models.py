@@ -174,7 +174,8 @@ class CheckIn(Base):
     slot: Mapped[str] = mapped_column(String(16))
     day: Mapped[int] = mapped_column(SmallInteger)
     due_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
+    # /stats counts check-ins sent in a window, like answered ones.
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus))
     pain: Mapped[int | None] = mapped_column(SmallInteger)
@@ -193,7 +194,11 @@ class Escalation(Base):
     episode_id: Mapped[int | None] = mapped_column(
         ForeignKey("episodes.id", ondelete="CASCADE"), index=True
     )
-    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="SET NULL"))
+    # Indexed for the export's join, and for ON DELETE SET NULL: PostgreSQL does not index a
+    # foreign key by itself, so each deleted check-in would scan every escalation.
+    check_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("check_ins.id", ondelete="SET NULL"), index=True
+    )
     rule_id: Mapped[str] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(SmallInteger)
     facts: Mapped[dict[str, Any]]

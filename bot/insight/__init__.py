@@ -1,8 +1,10 @@
-"""Insight: pictures and summaries of an episode, built from the rows the conversation stored.
+"""Insight for people and operators, built from the rows the conversation stored.
 
-Each module owns one product: the person's pain chart and its words for screen readers
-(:mod:`bot.insight.pain_chart`), the one-page summary to show a doctor
-(:mod:`bot.insight.doctor_summary`), both drawn from one read of the database
-(:mod:`bot.insight.history`). Nothing here imports matplotlib at import time: only the render
+For a person: their pain chart and its words for screen readers (:mod:`bot.insight.pain_chart`)
+and the one-page summary to show a doctor (:mod:`bot.insight.doctor_summary`), both drawn from
+one read of the database (:mod:`bot.insight.history`). For operators: figures as SQL aggregates
+(:mod:`bot.insight.stats`, drawn by :mod:`bot.insight.stats_chart`), the latest emergency and
+urgent escalations (:mod:`bot.insight.alerts`) and a pseudonymous, streamed export
+(:mod:`bot.insight.export`). Nothing here imports matplotlib at import time: only the render
 functions do, so bot start-up and the scheduler never pay for it.
 """

@@ -1,0 +1,78 @@
+"""The operators' /alerts: the latest EMERGENCY and URGENT escalations, and whether they went out.
+
+A line carries the person's pseudonym and the rule id, never a name or a Telegram id, so the
+list can be read out in a clinic's alert chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.care import Level
+from bot.config import Settings
+from bot.db.models import Escalation
+from bot.pseudonym import pseudonym
+
+ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
+
+
+@dataclass(frozen=True)
+class Alert:
+    pseudonym: str
+    rule_id: str
+    level: Level
+    created_at: datetime
+    sent_at: datetime | None
+    """When Telegram accepted the message to the person; None while it is still owed."""
+
+
+async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 20) -> list[Alert]:
+    """The ``limit`` newest EMERGENCY and URGENT escalations, newest first."""
+    rows = await session.execute(
+        select(
+            Escalation.person_id,
+            Escalation.rule_id,
+            Escalation.level,
+            Escalation.created_at,
+            Escalation.sent_at,
+        )
+        .where(Escalation.level.in_([int(level) for level in ALERT_LEVELS]))
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc())
+        .limit(limit)
+    )
+    return [
+        Alert(pseudonym(settings, person_id), rule_id, Level(level), created_at, sent_at)
+        for person_id, rule_id, level, created_at, sent_at in rows.tuples()
+    ]
+
+
+def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
+    """One line per alert in the operator's local time; plain text."""
+    if not alerts:
+        return texts.ALERTS_NONE
+    lines = [texts.ALERTS_HEADER.format(zone=zone.key)]
+    for alert in alerts:
+        created = alert.created_at.astimezone(zone)
+        if alert.sent_at is None:
+            delivery = texts.ALERTS_NOT_SENT
+        else:
+            sent = alert.sent_at.astimezone(zone)
+            shown = f"{sent:%H:%M}" if sent.date() == created.date() else f"{sent:%d %b %H:%M}"
+            delivery = texts.ALERTS_SENT.format(when=shown)
+        lines.append(
+            texts.ALERTS_LINE.format(
+                when=f"{created:%d %b %H:%M}",
+                level=alert.level.name,
+                pseudonym=alert.pseudonym,
+                rule_id=alert.rule_id,
+                delivery=delivery,
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,238 @@
+"""The operators' /export: every check-in as one CSV row, pseudonymous, streamed.
+
+What a row holds is what an audit of the follow-up needs and no more: the person's pseudonym
+(:mod:`bot.pseudonym`), which of their episodes it is, the episode's onset and severity, and the
+check-in's day, slot, status, times, pain, walking, red flags and the escalations it fired. No
+name, no Telegram user or chat id, and no free-text note (people type names into notes).
+
+Memory stays flat whatever the number of check-ins: rows are read with ``session.stream`` in
+partitions (a server-side cursor on PostgreSQL) and written with ``csv.writer`` as they come.
+Times are formatted by the database (ISO 8601, UTC, ``Z``), so no datetime object is built per
+row.
+
+The format: a plain ``.csv`` is what an operator expects to open, so that is what they get
+whenever Telegram can carry it. Bots may upload documents up to 50 MB; a CSV above
+:data:`COMPRESS_ABOVE` bytes is sent as ``.csv.gz`` instead (a 1,000,000-check-in export is
+about 120 MB as CSV and a fraction of that gzipped; spreadsheet programs and every OS open it).
+The size is only known at the end, so the CSV is first streamed into a temporary file, then
+copied, or gzipped, into ``out``; both steps are streamed too.
+
+On SQLite every BackCheck transaction begins IMMEDIATE (``bot.db.engine``), so the caller's
+session holds the write lock for the export's duration; writers wait (up to the busy timeout).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, BinaryIO, TextIO
+
+from sqlalchemy import String, Text, cast, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from bot.config import Settings
+from bot.db.models import CheckIn, Episode, Escalation
+from bot.pseudonym import pseudonym
+
+COLUMNS = (
+    "pseudonym",
+    "episode",
+    "onset_at",
+    "severity",
+    "baseline_pain",
+    "day",
+    "slot",
+    "status",
+    "due_at",
+    "sent_at",
+    "answered_at",
+    "pain",
+    "walked",
+    "red_flags",
+    "escalations",
+)
+"""The header row. Times are UTC (ISO 8601 with Z); lists of rule ids are joined with ';'."""
+
+TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
+"""Bot API sendDocument: "files of up to 50 MB"."""
+COMPRESS_ABOVE = 45 * 1000 * 1000
+"""A CSV above this is gzipped: a margin under the upload limit for the multipart request."""
+PARTITION_ROWS = 5_000
+_WALKED = {True: "yes", False: "no", None: ""}
+_COPY_BYTES = 1 << 20
+
+
+class _Counting(io.RawIOBase):
+    """Passes bytes on to ``out`` and counts them (``out`` need not be seekable)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self.written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._out.write(data)
+        self.written += len(data)
+        return len(data)
+
+
+class iso_utc(FunctionElement[str]):
+    """A stored time as ISO 8601 UTC text, like 2026-11-25T09:00:00Z; NULL stays NULL."""
+
+    type = String()
+    inherit_cache = True
+    name = "iso_utc"
+
+
+@compiles(iso_utc, "sqlite")
+def _iso_sqlite(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(iso_utc, "postgresql")
+def _iso_postgresql(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    rows: int
+    """Check-ins written (the header not counted)."""
+    csv_bytes: int
+    """Size of the CSV itself."""
+    bytes_written: int
+    """Size of what went into ``out``: the CSV, or its gzip."""
+    compressed: bool
+
+    @property
+    def fits_telegram(self) -> bool:
+        return self.bytes_written <= TELEGRAM_UPLOAD_LIMIT
+
+    def filename(self, day: date) -> str:
+        return export_filename(day, compressed=self.compressed)
+
+
+def export_filename(day: date, *, compressed: bool = False) -> str:
+    """``backcheck-export-2026-11-25.csv`` (``.csv.gz`` when compressed)."""
+    return f"backcheck-export-{day.isoformat()}.csv" + (".gz" if compressed else "")
+
+
+def _statement() -> Any:
+    episodes = select(
+        Episode.id,
+        Episode.severity,
+        Episode.baseline_pain,
+        iso_utc(Episode.onset_at).label("onset_at"),
+        func.row_number()
+        .over(partition_by=Episode.person_id, order_by=(Episode.onset_at, Episode.id))
+        .label("number"),
+    ).subquery("numbered_episodes")
+    fired = (
+        select(
+            Escalation.check_in_id,
+            func.aggregate_strings(Escalation.rule_id, ";").label("rule_ids"),
+        )
+        .where(Escalation.check_in_id.is_not(None))
+        .group_by(Escalation.check_in_id)
+        .subquery("fired")
+    )
+    return (
+        select(
+            CheckIn.person_id,
+            episodes.c.number,
+            episodes.c.onset_at,
+            episodes.c.severity,
+            episodes.c.baseline_pain,
+            CheckIn.day,
+            CheckIn.slot,
+            type_coerce(CheckIn.status, String),
+            iso_utc(CheckIn.due_at),
+            iso_utc(CheckIn.sent_at),
+            iso_utc(CheckIn.answered_at),
+            CheckIn.pain,
+            CheckIn.walked,
+            cast(CheckIn.red_flags, Text),
+            fired.c.rule_ids,
+        )
+        .join(episodes, episodes.c.id == CheckIn.episode_id)
+        .outerjoin(fired, fired.c.check_in_id == CheckIn.id)
+        .order_by(CheckIn.episode_id, CheckIn.slot)
+    )
+
+
+def _rule_ids(stored: str | None) -> str:
+    """A JSON list of rule ids, or the aggregate of escalation ids, as sorted ';'-joined ids."""
+    if not stored or stored == "[]":
+        return ""
+    values = json.loads(stored) if stored.startswith("[") else stored.split(";")
+    return ";".join(sorted(values))
+
+
+async def write_csv(session: AsyncSession, settings: Settings, text: TextIO) -> int:
+    """Stream every check-in into ``text`` as CSV; the number of rows written."""
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    rows = 0
+    last_person, last_pseudonym = -1, ""
+    result = await session.stream(_statement().execution_options(yield_per=PARTITION_ROWS))
+    async for partition in result.partitions():
+        out: list[Sequence[Any]] = []
+        for person_id, *middle, walked, red_flags, rule_ids in partition:
+            if person_id != last_person:  # rows come by episode: one HMAC per episode
+                last_person, last_pseudonym = person_id, pseudonym(settings, person_id)
+            out.append(
+                (
+                    last_pseudonym,
+                    *middle,
+                    _WALKED[walked],
+                    _rule_ids(red_flags),
+                    _rule_ids(rule_ids),
+                )
+            )
+        writer.writerows(out)
+        rows += len(out)
+    return rows
+
+
+async def write_export(
+    session: AsyncSession,
+    settings: Settings,
+    out: BinaryIO,
+    *,
+    compress_above: int = COMPRESS_ABOVE,
+) -> ExportResult:
+    """Write the export into ``out``: CSV, or gzipped CSV when larger than ``compress_above``."""
+    with tempfile.TemporaryFile(prefix="backcheck-export-") as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        rows = await write_csv(session, settings, text)
+        text.flush()
+        text.detach()
+        csv_bytes = spool.tell()
+        spool.seek(0)
+        sink = _Counting(out)
+        compressed = csv_bytes > compress_above
+        if compressed:
+            # mtime=0: the same rows give the same bytes; level 6 is gzip's own default speed.
+            with gzip.GzipFile(
+                filename="", mode="wb", fileobj=sink, compresslevel=6, mtime=0
+            ) as gz:
+                shutil.copyfileobj(spool, gz, _COPY_BYTES)
+        else:
+            shutil.copyfileobj(spool, sink, _COPY_BYTES)
+        out.flush()
+    return ExportResult(
+        rows=rows, csv_bytes=csv_bytes, bytes_written=sink.written, compressed=compressed
+    )

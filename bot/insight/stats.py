@@ -1,0 +1,316 @@
+"""The operators' /stats: how many people, how they answer, what escalated, how they recover.
+
+Every figure is an SQL aggregate (COUNT, GROUP BY, CASE); no row about a person is loaded into
+Python. Medians are exact and portable: SQLite has no ``percentile_cont``, so each median is
+read from a histogram the database groups (pain is a whole number 0-10, so at most 11 groups;
+days to recovery are whole days, a few hundred groups at most) and the middle is found in it.
+
+Definitions, in the words an operator would check them against:
+
+- windows are the operator's local days in ``zone``: *today* is from local midnight, *7 days*
+  is today and the six days before, *30 days* today and the 29 before;
+- *active* and *paused* count people in that status who have not blocked the bot; *blocked*
+  counts everyone who has (``blocked_at`` set), whatever their status;
+- *recovered* counts episodes with a recovery time (``recovered_at``): an episode recovered
+  and later ended after its prevention tips still counts;
+- check-in figures are those of ``bot.schedule.digest``: *sent* in the window, and how many of
+  those have been answered by now (the response rate's numerator, so it cannot pass 100 %);
+- median pain at day 0 is the enrolment (baseline) score of every episode; at day 7 and day 14
+  it is the score of the answered check-ins whose ``day`` is exactly 7 or 14. Check-ins are
+  daily up to day 14, so everyone is asked on both days; someone who did not answer that day is
+  left out rather than replaced by a neighbouring day, so the figure never mixes days;
+- days to recovery are whole days from onset to ``recovered_at`` (24-hour periods, rounded
+  down), by the severity given at enrolment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from bot import texts
+from bot.care import EXPECTED_RECOVERY, Level, Severity
+from bot.db.models import CheckIn, CheckInStatus, Episode, Person, PersonStatus
+from bot.schedule.digest import (
+    CheckInCounts,
+    by_level,
+    checkins_between,
+    enrolled_between,
+    escalations_between,
+    local_midnight,
+)
+
+PAIN_DAYS = (0, 7, 14)
+"""Days after onset at which the median pain is shown: enrolment, one week, two weeks."""
+TELEGRAM_TEXT_LIMIT = 4096
+_RULE_LINES = 25
+
+
+class whole_days_between(FunctionElement[int]):
+    """Whole 24-hour periods from the first timestamp to the second, rounded down."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole_days_between"
+
+
+@compiles(whole_days_between, "sqlite")
+def _days_sqlite(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps naive UTC text; strftime('%s') is whole seconds, and integer division of a
+    # non-negative number rounds down. (julianday() differences are floats: 9.99999 days.)
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"((CAST(strftime('%s', {end}) AS INTEGER)"
+        f" - CAST(strftime('%s', {start}) AS INTEGER)) / 86400)"
+    )
+
+
+@compiles(whole_days_between, "postgresql")
+def _days_postgresql(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(floor(EXTRACT(EPOCH FROM ({end} - {start})) / 86400) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Median:
+    """A median and the number of values it is the middle of (None when there are none)."""
+
+    value: float | None
+    count: int
+
+
+def median_of(histogram: Mapping[int, int]) -> Median:
+    """The exact median of values given as {value: how many}; even counts average the middle two.
+
+    The same answer as PostgreSQL's ``percentile_cont(0.5)``.
+    """
+    count = sum(histogram.values())
+    if count == 0:
+        return Median(None, 0)
+    lower_rank, upper_rank = (count - 1) // 2, count // 2
+    lower: int | None = None
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if lower is None and seen > lower_rank:
+            lower = value
+        if seen > upper_rank:
+            assert lower is not None
+            return Median((lower + value) / 2, count)
+    raise AssertionError("unreachable: the ranks are below the count")
+
+
+@dataclass(frozen=True)
+class Escalations:
+    """Escalations of one window, by level (every level, most urgent first) and by rule."""
+
+    by_level: Mapping[Level, int]
+    by_rule: Mapping[str, int]
+    """Most frequent first, then by rule id."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_level.values())
+
+    @classmethod
+    def of(cls, counts: Mapping[tuple[Level, str], int]) -> Escalations:
+        rules: dict[str, int] = {}
+        for (_level, rule_id), number in counts.items():
+            rules[rule_id] = rules.get(rule_id, 0) + number
+        ordered = sorted(rules.items(), key=lambda item: (-item[1], item[0]))
+        return cls(MappingProxyType(by_level(counts)), MappingProxyType(dict(ordered)))
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Everything /stats shows, as of ``as_of``, with windows in the operator's ``zone``."""
+
+    as_of: datetime
+    zone: str
+    today: date
+    consented: int
+    active: int
+    paused: int
+    blocked: int
+    episodes: int
+    recovered: int
+    new_7d: int
+    """Episodes started (enrolments completed) in the last 7 days."""
+    checkins_today: CheckInCounts
+    checkins_7d: CheckInCounts
+    escalations_7d: Escalations
+    escalations_30d: Escalations
+    median_pain: Mapping[int, Median]
+    """By day after onset: :data:`PAIN_DAYS`."""
+    median_recovery_days: Mapping[Severity, Median]
+
+
+async def collect_stats(session: AsyncSession, now: datetime, zone: ZoneInfo) -> Stats:
+    """Every figure of :class:`Stats`, in a fixed number of aggregate queries."""
+    today = now.astimezone(zone).date()
+    tomorrow = local_midnight(today + timedelta(days=1), zone)
+    today_start = local_midnight(today, zone)
+    week_start = local_midnight(today - timedelta(days=6), zone)
+    month_start = local_midnight(today - timedelta(days=29), zone)
+
+    usable = Person.blocked_at.is_(None)
+    consented, active, paused, blocked = (
+        await session.execute(
+            select(
+                func.count(Person.consent_at),
+                func.count(case((usable & (Person.status == PersonStatus.ACTIVE), 1))),
+                func.count(case((usable & (Person.status == PersonStatus.PAUSED), 1))),
+                func.count(Person.blocked_at),
+            )
+        )
+    ).one()
+
+    baseline = await session.execute(
+        select(Episode.baseline_pain, func.count()).group_by(Episode.baseline_pain)
+    )
+    pain: dict[int, dict[int, int]] = {day: {} for day in PAIN_DAYS}
+    pain[0] = {int(score): int(n) for score, n in baseline.tuples()}
+    later = await session.execute(
+        select(CheckIn.day, CheckIn.pain, func.count())
+        .where(
+            CheckIn.day.in_([day for day in PAIN_DAYS if day]),
+            CheckIn.status == CheckInStatus.ANSWERED,
+            CheckIn.pain.is_not(None),
+        )
+        .group_by(CheckIn.day, CheckIn.pain)
+    )
+    for day, score, n in later.tuples():
+        assert score is not None  # the query asks for scores only
+        pain[int(day)][int(score)] = int(n)
+
+    days = whole_days_between(Episode.onset_at, Episode.recovered_at)
+    recovery = await session.execute(
+        select(Episode.severity, days, func.count())
+        .where(Episode.recovered_at.is_not(None))
+        .group_by(Episode.severity, days)
+    )
+    recovery_days: dict[Severity, dict[int, int]] = {severity: {} for severity in Severity}
+    for severity, whole_days, n in recovery.tuples():
+        if severity in recovery_days:
+            recovery_days[Severity(severity)][int(whole_days)] = int(n)
+
+    return Stats(
+        as_of=now,
+        zone=zone.key,
+        today=today,
+        consented=int(consented),
+        active=int(active),
+        paused=int(paused),
+        blocked=int(blocked),
+        episodes=sum(pain[0].values()),
+        recovered=sum(sum(histogram.values()) for histogram in recovery_days.values()),
+        new_7d=await enrolled_between(session, week_start, tomorrow),
+        checkins_today=await checkins_between(session, today_start, tomorrow),
+        checkins_7d=await checkins_between(session, week_start, tomorrow),
+        escalations_7d=Escalations.of(await escalations_between(session, week_start, tomorrow)),
+        escalations_30d=Escalations.of(await escalations_between(session, month_start, tomorrow)),
+        median_pain=MappingProxyType({day: median_of(pain[day]) for day in PAIN_DAYS}),
+        median_recovery_days=MappingProxyType(
+            {severity: median_of(recovery_days[severity]) for severity in Severity}
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Text for Telegram
+
+
+def number(value: float) -> str:
+    """12,345; a median of two middle values keeps its half: 2.5."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _checkins(counts: CheckInCounts) -> str:
+    if counts.response_rate is None:
+        return texts.STATS_NOTHING_SENT
+    return texts.STATS_CHECKIN_FIGURES.format(
+        answered=number(counts.responded),
+        sent=number(counts.sent),
+        rate=f"{counts.response_rate:.0%}",
+    )
+
+
+def _median(median: Median) -> str:
+    return texts.STATS_NO_DATA if median.value is None else number(median.value)
+
+
+def format_stats(stats: Stats) -> str:
+    """Plain text (no Markdown) that fits one Telegram message."""
+    when = stats.as_of.astimezone(ZoneInfo(stats.zone))
+    lines = [
+        texts.STATS_HEADER.format(when=f"{when:%a %d %b %Y %H:%M}", zone=stats.zone),
+        "",
+        texts.STATS_PEOPLE.format(
+            consented=number(stats.consented),
+            active=number(stats.active),
+            paused=number(stats.paused),
+            blocked=number(stats.blocked),
+            episodes=number(stats.episodes),
+            recovered=number(stats.recovered),
+            new_7d=number(stats.new_7d),
+        ),
+        "",
+        texts.STATS_CHECKINS.format(
+            today=_checkins(stats.checkins_today), week=_checkins(stats.checkins_7d)
+        ),
+        "",
+        texts.STATS_ESCALATIONS,
+    ]
+    week, month = stats.escalations_7d, stats.escalations_30d
+    lines += [
+        texts.STATS_ESCALATION_LINE.format(
+            label=texts.STATS_LEVEL_LABELS[level],
+            week=number(week.by_level.get(level, 0)),
+            month=number(month.by_level.get(level, 0)),
+        )
+        for level in month.by_level
+        if level > Level.INFO
+    ]
+    if month.by_rule:
+        lines.append(texts.STATS_RULES)
+        rules = list(month.by_rule)
+        lines += [
+            texts.STATS_ESCALATION_LINE.format(
+                label=rule_id,
+                week=number(week.by_rule.get(rule_id, 0)),
+                month=number(month.by_rule[rule_id]),
+            )
+            for rule_id in rules[:_RULE_LINES]
+        ]
+        if len(rules) > _RULE_LINES:
+            lines.append(texts.STATS_RULES_MORE.format(more=len(rules) - _RULE_LINES))
+    else:
+        lines.append(texts.STATS_RULES_NONE)
+    lines += ["", texts.STATS_PAIN]
+    lines += [
+        texts.STATS_PAIN_LINE.format(day=day, median=_median(median), count=number(median.count))
+        for day, median in stats.median_pain.items()
+    ]
+    lines += ["", texts.STATS_RECOVERY]
+    for severity, median in stats.median_recovery_days.items():
+        earliest, latest = EXPECTED_RECOVERY[severity]
+        lines.append(
+            texts.STATS_RECOVERY_LINE.format(
+                severity=texts.STATS_SEVERITY_LABELS[severity],
+                median=_median(median),
+                count=number(median.count),
+                span=f"{earliest}-{latest}",
+            )
+        )
+    text = "\n".join(lines)
+    return text if len(text) <= TELEGRAM_TEXT_LIMIT else text[: TELEGRAM_TEXT_LIMIT - 1] + "…"

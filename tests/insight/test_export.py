@@ -1,0 +1,120 @@
+"""/export: one pseudonymous CSV row per check-in, nothing that names or reaches a person."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.insight.export import COLUMNS, ExportResult, export_filename, write_export
+from bot.pseudonym import pseudonym
+from tests.insight.history import NOTE, TELEGRAM_IDS
+
+
+async def _export(
+    session: AsyncSession, settings: Settings, **options: int
+) -> tuple[bytes, ExportResult]:
+    out = io.BytesIO()
+    result = await write_export(session, settings, out, **options)
+    return out.getvalue(), result
+
+
+async def test_one_row_per_check_in_under_the_documented_header(
+    session: AsyncSession, settings: Settings
+) -> None:
+    data, result = await _export(session, settings)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+    assert rows[0] == [
+        "pseudonym",
+        "episode",
+        "onset_at",
+        "severity",
+        "baseline_pain",
+        "day",
+        "slot",
+        "status",
+        "due_at",
+        "sent_at",
+        "answered_at",
+        "pain",
+        "walked",
+        "red_flags",
+        "escalations",
+    ]
+    assert tuple(rows[0]) == COLUMNS
+    assert len(rows) - 1 == 15
+    assert sorted(row[6] for row in rows[1:]) == sorted(f"slot-{n}" for n in range(1, 16))
+    assert result.rows == 15
+    assert result.compressed is False
+    assert result.csv_bytes == result.bytes_written == len(data)
+
+    by_slot = {row[6]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
+    today = by_slot["slot-11"]
+    assert today == {
+        "pseudonym": pseudonym(settings, 1),
+        "episode": "2",  # person 1's second episode
+        "onset_at": "2026-11-20T12:00:00Z",
+        "severity": "mild",
+        "baseline_pain": "2",
+        "day": "4",
+        "slot": "slot-11",
+        "status": "answered",
+        "due_at": "2026-11-25T05:10:00Z",
+        "sent_at": "2026-11-25T05:10:00Z",
+        "answered_at": "2026-11-25T05:20:00Z",
+        "pain": "4",
+        "walked": "",
+        "red_flags": "RF-CHEST;RF-LEGS-BOTH",
+        "escalations": "RF-CHEST;RF-LEGS-BOTH",
+    }
+    assert by_slot["slot-1"]["episode"] == "1"
+    assert by_slot["slot-1"]["walked"] == "yes"
+    assert by_slot["slot-2"]["walked"] == "no"
+    assert by_slot["slot-10"]["status"] == "missed"
+    assert by_slot["slot-10"]["answered_at"] == by_slot["slot-10"]["pain"] == ""
+    assert by_slot["slot-1"]["escalations"] == by_slot["slot-1"]["red_flags"] == ""
+
+
+async def test_no_telegram_id_name_or_note_anywhere_in_the_file(
+    session: AsyncSession, settings: Settings
+) -> None:
+    data, _ = await _export(session, settings)
+    for telegram_id in TELEGRAM_IDS.values():
+        assert str(telegram_id).encode() not in data
+        assert str(telegram_id + 5_000_000).encode() not in data
+    assert NOTE.encode() not in data
+    for word in NOTE.split():
+        assert word.encode() not in data
+    assert b"Oyelaran" not in data
+
+
+async def test_above_the_limit_it_is_the_same_csv_gzipped(
+    session: AsyncSession, settings: Settings
+) -> None:
+    plain, _ = await _export(session, settings)
+    packed, result = await _export(session, settings, compress_above=100)
+    assert result.compressed is True
+    assert result.bytes_written == len(packed)
+    assert result.csv_bytes == len(plain)
+    assert gzip.decompress(packed) == plain
+    assert result.filename(date(2026, 11, 25)) == "backcheck-export-2026-11-25.csv.gz"
+
+
+async def test_an_empty_export_is_the_header_alone(
+    empty_session: AsyncSession, settings: Settings
+) -> None:
+    data, result = await _export(empty_session, settings)
+    assert data == (",".join(COLUMNS) + "\n").encode()
+    assert result.rows == 0
+
+
+def test_the_file_name_says_what_and_when() -> None:
+    assert export_filename(date(2026, 11, 25)) == "backcheck-export-2026-11-25.csv"
+    assert (
+        export_filename(date(2026, 1, 5), compressed=True) == "backcheck-export-2026-01-05.csv.gz"
+    )

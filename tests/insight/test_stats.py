@@ -1,0 +1,179 @@
+"""/stats: every figure against the answer worked out by hand in ``history.py``."""
+
+from __future__ import annotations
+
+import struct
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.care import Level, Severity
+from bot.db.models import CheckIn, Escalation
+from bot.insight.stats import (
+    TELEGRAM_TEXT_LIMIT,
+    Median,
+    collect_stats,
+    format_stats,
+    median_of,
+)
+from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX, render_stats_chart
+from bot.schedule.digest import CheckInCounts
+from tests.insight.history import NOW, WEEK, ZONE
+
+
+@pytest.mark.parametrize(
+    ("histogram", "expected"),
+    [
+        ({}, Median(None, 0)),
+        ({4: 1}, Median(4, 1)),
+        ({3: 1, 5: 1}, Median(4, 2)),
+        ({0: 1, 1: 1, 3: 1, 6: 1}, Median(2, 4)),
+        ({2: 2, 7: 1}, Median(2, 3)),
+        ({1: 3, 9: 3}, Median(5, 6)),
+        ({5: 10, 0: 1, 10: 1}, Median(5, 12)),
+        ({1: 1, 2: 1}, Median(1.5, 2)),
+    ],
+)
+def test_the_median_of_a_histogram(histogram: dict[int, int], expected: Median) -> None:
+    assert median_of(histogram) == expected
+
+
+async def test_every_figure_matches_the_hand_worked_answer(session: AsyncSession) -> None:
+    stats = await collect_stats(session, NOW, ZONE)
+
+    assert stats.today.isoformat() == "2026-11-25"
+    assert (stats.consented, stats.active, stats.paused, stats.blocked) == (6, 1, 1, 2)
+    assert (stats.episodes, stats.recovered, stats.new_7d) == (5, 3, 1)
+    assert stats.checkins_today == CheckInCounts(sent=2, answered=2, responded=1)
+    assert stats.checkins_today.response_rate == 0.5
+    assert stats.checkins_7d == CheckInCounts(sent=4, answered=4, responded=3)
+    assert stats.checkins_7d.response_rate == 0.75
+
+    assert dict(stats.escalations_7d.by_level) == {
+        Level.EMERGENCY: 2,
+        Level.URGENT: 1,
+        Level.SOON: 2,
+        Level.INFO: 0,
+    }
+    assert dict(stats.escalations_30d.by_level) == {
+        Level.EMERGENCY: 3,
+        Level.URGENT: 2,
+        Level.SOON: 3,
+        Level.INFO: 0,
+    }
+    assert list(stats.escalations_7d.by_rule.items()) == [
+        ("RF-AGE-50", 1),
+        ("RF-CHEST", 1),
+        ("RF-FEVER", 1),
+        ("RF-LEGS-BOTH", 1),
+        ("TR-NO-IMPROVE-14", 1),
+    ]
+    assert list(stats.escalations_30d.by_rule.items()) == [
+        ("RF-CHEST", 2),
+        ("RF-AGE-50", 1),
+        ("RF-FEVER", 1),
+        ("RF-LEGS-BOTH", 1),
+        ("RF-NIGHT", 1),
+        ("TR-NO-IMPROVE-14", 1),
+        ("TR-WORSE", 1),
+    ]
+    assert stats.escalations_30d.total == 8
+
+    assert dict(stats.median_pain) == {0: Median(5, 5), 7: Median(4, 3), 14: Median(2, 4)}
+    assert dict(stats.median_recovery_days) == {
+        Severity.MILD: Median(9, 1),
+        Severity.MODERATE: Median(25, 2),
+        Severity.SEVERE: Median(None, 0),
+    }
+
+
+async def test_windows_follow_the_operators_local_midnight(session: AsyncSession) -> None:
+    """An hour earlier it was still Tuesday in New York: "today" is then Tuesday."""
+    tuesday = await collect_stats(session, NOW - timedelta(hours=1), ZONE)
+    assert tuesday.today.isoformat() == "2026-11-24"
+    # Tuesday: only check-in 13 (23:50 local) was sent; it was answered after midnight.
+    assert tuesday.checkins_today == CheckInCounts(sent=1, answered=0, responded=1)
+    # Tuesday's 7 days run from the 18th to Tuesday's end: check-in 15 (the 18th, 23:59 local)
+    # is in them now, 11 and 12 (sent on Wednesday) are not.
+    assert tuesday.checkins_7d.sent == 3
+
+
+async def test_an_empty_database_has_no_medians_and_no_rates(empty_session: AsyncSession) -> None:
+    stats = await collect_stats(empty_session, NOW, ZONE)
+    assert stats.consented == stats.episodes == stats.recovered == 0
+    assert stats.checkins_7d.response_rate is None
+    assert all(median == Median(None, 0) for median in stats.median_pain.values())
+    assert "none sent" in format_stats(stats)
+    assert _png_size(render_stats_chart(stats)) == (WIDTH_PX, HEIGHT_PX)
+
+
+async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSession) -> None:
+    message = format_stats(await collect_stats(session, NOW, ZONE))
+    assert len(message) < TELEGRAM_TEXT_LIMIT
+    assert message.startswith("BackCheck stats, Wed 25 Nov 2026 00:30 (America/New_York)")
+    for line in [
+        "• consented: 6",
+        "• active: 1, paused: 1, blocked the bot: 2",
+        "• episodes: 5, recovered: 3, new in 7 days: 1",
+        "• today: 1 of 2 answered (50%)",
+        "• last 7 days: 3 of 4 answered (75%)",
+        "• emergency: 2 / 3",
+        "• urgent: 1 / 2",
+        "• soon: 2 / 3",
+        "• RF-CHEST: 1 / 2",
+        "• TR-WORSE: 0 / 1",
+        "• day 0: 5 (5 answers)",
+        "• day 14: 2 (4 answers)",
+        "• mild: 9 (1 recovered; expected 7-14)",
+        "• moderate: 25 (2 recovered; expected 21-42)",
+        "• severe: no data (0 recovered; expected 60-180)",
+    ]:
+        assert line in message.splitlines(), line
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert png.endswith(b"IEND\xaeB`\x82")
+    return width, height
+
+
+async def test_the_stats_chart_is_a_phone_sized_png(session: AsyncSession) -> None:
+    png = render_stats_chart(await collect_stats(session, NOW, ZONE))
+    assert _png_size(png) == (1080, 1350)
+
+
+# ---------------------------------------------------------------------------------------------
+# Indexes (migration 0004): the plans, never timings.
+
+
+async def _plan(engine: AsyncEngine, statement: object) -> str:
+    query = str(
+        statement.compile(  # type: ignore[attr-defined]
+            dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+        )
+    )
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            return " ".join(str(row[-1]) for row in rows)
+        await connection.execute(text("SET enable_seqscan = off"))
+        rows = await connection.execute(text(f"EXPLAIN {query}"))
+        return " ".join(str(row[0]) for row in rows)
+
+
+async def test_checkins_sent_in_a_window_are_read_from_an_index(engine: AsyncEngine) -> None:
+    sent = select(func.count(), func.count(CheckIn.answered_at)).where(
+        CheckIn.sent_at >= WEEK, CheckIn.sent_at < NOW
+    )
+    assert "ix_check_ins_sent_at" in await _plan(engine, sent)
+
+
+async def test_escalations_of_a_check_in_are_found_by_index(engine: AsyncEngine) -> None:
+    # What ON DELETE SET NULL runs for every deleted check-in, and what the export joins on.
+    assert "ix_escalations_check_in_id" in await _plan(
+        engine, select(Escalation.id).where(Escalation.check_in_id == 11)
+    )
