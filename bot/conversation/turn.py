@@ -7,8 +7,11 @@ committed, so a reply never speaks of an answer that was not saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +30,28 @@ class Button:
     value: str
 
 
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    """Shown inline in the chat: charts."""
+    DOCUMENT = "document"
+    """Kept as a file the person can forward or print: summaries, exports."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A picture or file sent with a message, whose text becomes its caption.
+
+    ``content`` is either a function that draws the file, called after the turn's transaction
+    has committed and away from the event loop (drawing takes a few hundred milliseconds, and
+    no person's lock should wait for it), or a temporary file already written, which is
+    streamed to Telegram and then removed.
+    """
+
+    kind: AttachmentKind
+    filename: str
+    content: Callable[[], bytes] | Path
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send. ``buttons`` are the live answers to the current question."""
@@ -41,6 +66,7 @@ class Outgoing:
     """The escalations this message delivers: marked sent once Telegram accepts it."""
     admin_alert: str | None = None
     """A pseudonymous line for the operators' alert chat, sent once this message is delivered."""
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +150,9 @@ class Turn:
 
     def say(self, text: str, *, remove_reply_keyboard: bool = False) -> None:
         self.messages.append(Outgoing(text, remove_reply_keyboard=remove_reply_keyboard))
+
+    def attach(self, text: str, attachment: Attachment) -> None:
+        self.messages.append(Outgoing(text, attachment=attachment))
 
     async def forget_person(self) -> None:
         """Delete every row about the person: the schema cascades from ``people``."""

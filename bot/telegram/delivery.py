@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from bot.clock import Clock
 from bot.conversation.escalate import mark_delivered
 from bot.conversation.turn import Outgoing
+from bot.telegram.attachments import send_attachment
 from bot.telegram.keyboards import markup
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ class Delivery:
         """Send in order. A failure stops the rest: an undelivered escalation stays claimed
         in the due queue and is sent again when its lease runs out."""
         for message in messages:
+            if message.attachment is not None:
+                await send_attachment(bot, chat_id, message)
+                continue
             await bot.send_message(chat_id, message.text, reply_markup=markup(message))
             if message.escalation_ids:
                 async with self._sessions.begin() as session:
