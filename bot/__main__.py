@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -84,11 +85,23 @@ def _demo(_settings: Settings, _arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _export(settings: Settings, arguments: argparse.Namespace) -> int:
+    """The operators' pseudonymous export to a file, for data sets too large for Telegram."""
+    import asyncio
+
+    from bot.insight.export import export_to_file
+
+    rows = asyncio.run(export_to_file(settings, arguments.path))
+    print(f"{rows} check-ins written to {arguments.path}")
+    return 0
+
+
 COMMANDS = {
     "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
     "worker": (_worker, "send what the due queue owes, without polling (--until-idle: drain)"),
+    "export": (_export, "write the pseudonymous check-in CSV (as /export) to PATH"),
     "demo": (_demo, "two weeks of follow-up with a simulated person, offline, as a transcript"),
 }
 
@@ -103,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = commands.add_parser(name, help=help_text)
         if name == "worker":
             command.add_argument("--until-idle", action="store_true", help="drain, then exit")
+        if name == "export":
+            command.add_argument("path", type=Path, help="where to write the CSV")
     arguments = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -429,7 +429,8 @@ def outlook_text(outlook: Outlook, severity: Severity) -> str:
 HELP = """I follow your back strain with a short daily check-in.
 
 /checkin: tell me how you are now
-/history: your recent check-ins
+/history: your pain chart
+/summary: a one-page summary to show your doctor or physiotherapist
 /redflags: the warning signs, and what to do
 /settings: check-in time and time zone
 /pause, /resume: stop or restart the check-ins
@@ -448,7 +449,7 @@ PRIVACY = """What I keep, and why:
 • your time zone and check-in time, to ask at the right hour
 • the safety messages I sent you
 
-Admins of this service see figures and alerts without your name or Telegram id.
+Admins of this service see figures, alerts and an export of check-ins, all without your name, your Telegram id or your notes.
 I keep nothing from before you agree.
 /delete erases everything about you at once. /stop ends the check-ins but keeps your history."""  # noqa: E501
 
@@ -473,23 +474,18 @@ Contact a doctor today ({urgent_care}) if you have back pain with:
 Send /checkin to tell me about any of these."""
 
 HISTORY_EMPTY = "No check-ins yet. Send /checkin to do one now."
-HISTORY_HEADER = "Your check-ins (pain at the start: {baseline}):"
-HISTORY_LINE = "{date}  day {day}: pain {pain}{walked}{flags}"
-HISTORY_WALKED = ", walked"
-HISTORY_FLAGS = ", told me: {labels}"
+SUMMARY_NOTHING_YET = "There is nothing to show yet: send /start to begin."
+CHART_FILENAME = "backcheck-pain-chart.png"
+SUMMARY_DOCUMENT_CAPTION = """Your summary for a doctor or physiotherapist: one page, to show or print. The same follows as a message."""  # noqa: E501
 
+# ---------------------------------------------------------------------------------------------
+# Operators' commands (ADMIN_IDS only)
 
-def history_line(
-    slot: str, day: int, pain: int | None, walked: bool | None, red_flags: Sequence[str]
-) -> str:
-    labels = ", ".join(RED_FLAG_LABELS[RedFlag(flag)] for flag in red_flags)
-    return HISTORY_LINE.format(
-        date=slot,
-        day=day,
-        pain=pain,
-        walked=HISTORY_WALKED if walked else "",
-        flags=HISTORY_FLAGS.format(labels=labels) if labels else "",
-    )
+STATS_CHART_CAPTION = "BackCheck in figures: the same numbers follow as text."
+EXPORT_CAPTION = """Check-ins, one row each ({rows}).
+Pseudonymous: no names, no Telegram ids, no notes. Keep it as you keep any health record."""
+EXPORT_TOO_LARGE = """The export ({rows} check-ins) is too large for Telegram, even compressed.
+Run `python -m bot export PATH` on the server instead."""
 
 
 SETTINGS_MENU = """Your settings:
@@ -689,20 +685,20 @@ STATS_SEVERITY_LABELS: Mapping[Severity, str] = MappingProxyType(
     {Severity.MILD: "mild", Severity.MODERATE: "moderate", Severity.SEVERE: "severe"}
 )
 
-CHART_TITLE = "BackCheck, {when}"
-CHART_SUBTITLE = "{consented} consented · {active} active · {recovered} recovered"
-CHART_RESPONSE = "Check-ins answered"
-CHART_RESPONSE_TODAY = "Today"
-CHART_RESPONSE_WEEK = "Last 7 days"
-CHART_ESCALATIONS = "Escalations by level"
-CHART_WEEK = "7 days"
-CHART_MONTH = "30 days"
-CHART_PAIN = "Median pain (0-10)"
-CHART_PAIN_DAY = "Day {day}"
-CHART_RECOVERY = "Median days to recovery"
-CHART_EXPECTED = "expected"
-CHART_ANSWERS = "n={count}"
-CHART_NO_DATA = "no data"
+STATS_CHART_TITLE = "BackCheck, {when}"
+STATS_CHART_SUBTITLE = "{consented} consented · {active} active · {recovered} recovered"
+STATS_CHART_RESPONSE = "Check-ins answered"
+STATS_CHART_RESPONSE_TODAY = "Today"
+STATS_CHART_RESPONSE_WEEK = "Last 7 days"
+STATS_CHART_ESCALATIONS = "Escalations by level"
+STATS_CHART_WEEK = "7 days"
+STATS_CHART_MONTH = "30 days"
+STATS_CHART_PAIN = "Median pain (0-10)"
+STATS_CHART_PAIN_DAY = "Day {day}"
+STATS_CHART_RECOVERY = "Median days to recovery"
+STATS_CHART_EXPECTED = "expected"
+STATS_CHART_ANSWERS = "n={count}"
+STATS_CHART_NO_DATA = "no data"
 
 ALERTS_HEADER = "Latest emergency and urgent alerts, newest first ({zone}):"
 ALERTS_LINE = "• {when} {level} {pseudonym} {rule_id}: {delivery}"

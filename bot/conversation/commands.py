@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-from sqlalchemy import select
 
 from bot import texts
 from bot.conversation.account import ConfirmDelete, ConfirmStop, SettingsMenu
 from bot.conversation.checkin import next_checkin_text, start_checkin
 from bot.conversation.enrolment import Age, Consent
 from bot.conversation.flow import goto, repeat
-from bot.conversation.turn import Turn
+from bot.conversation.turn import Attachment, AttachmentKind, Turn
 from bot.db import repository
-from bot.db.models import CheckIn, CheckInStatus, Person, PersonStatus
+from bot.db.models import Person, PersonStatus
+from bot.insight.doctor_summary import (
+    EnrolmentFacts,
+    render_summary_pdf,
+    summary_filename,
+    summary_text,
+)
+from bot.insight.history import PainHistory, load_pain_history
+from bot.insight.pain_chart import describe_pain_history, render_pain_chart
 from bot.schedule.plan import SCHEDULED_KINDS, replan
 from bot.schedule.queue import cancel
 
 _REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Telegram's own alphabet for deep-link payloads (t.me/bot?start=PAYLOAD)."""
-HISTORY_ROWS = 14
 
 
 @dataclass(frozen=True)
@@ -96,28 +102,45 @@ async def checkin(turn: Turn) -> None:
     await start_checkin(turn, episode)
 
 
-async def history(turn: Turn) -> None:
+async def _past(turn: Turn) -> PainHistory | None:
+    """The person's latest episode as read now; None (and they are told why) if there is none."""
     if turn.person is None or turn.person.consent_at is None:
         turn.say(texts.NOT_ENROLLED_HELP)
-        return
+        return None
     episode = await repository.latest_episode(turn.session, turn.person.id)
-    rows = []
-    if episode is not None:
-        rows = list(
-            await turn.session.scalars(
-                select(CheckIn)
-                .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.ANSWERED)
-                .order_by(CheckIn.slot.desc())
-                .limit(HISTORY_ROWS)
-            )
-        )
-    if episode is None or not rows:
+    if episode is None:
+        turn.say(texts.SUMMARY_NOTHING_YET)
+        return None
+    return await load_pain_history(turn.session, turn.person, episode, turn.now)
+
+
+async def history(turn: Turn) -> None:
+    past = await _past(turn)
+    if past is None:
+        return
+    if not past.points:
         turn.say(texts.HISTORY_EMPTY)
         return
-    lines = [texts.HISTORY_HEADER.format(baseline=episode.baseline_pain)]
-    for row in reversed(rows):
-        lines.append(texts.history_line(row.slot, row.day, row.pain, row.walked, row.red_flags))
-    turn.say("\n".join(lines))
+    chart = Attachment(
+        AttachmentKind.PHOTO, texts.CHART_FILENAME, functools.partial(render_pain_chart, past)
+    )
+    turn.attach(describe_pain_history(past), chart)
+
+
+async def summary(turn: Turn) -> None:
+    past = await _past(turn)
+    if past is None:
+        return
+    episode = await repository.latest_episode(turn.session, turn.require_person().id)
+    assert episode is not None
+    facts = EnrolmentFacts.of(episode)
+    document = Attachment(
+        AttachmentKind.DOCUMENT,
+        summary_filename(past),
+        functools.partial(render_summary_pdf, past, facts),
+    )
+    turn.attach(texts.SUMMARY_DOCUMENT_CAPTION, document)
+    turn.say(summary_text(past, facts))
 
 
 async def redflags(turn: Turn) -> None:
@@ -186,7 +209,8 @@ async def help_(turn: Turn) -> None:
 COMMANDS: tuple[Command, ...] = (
     Command("start", "Start, or start again after a new strain", start),
     Command("checkin", "Tell me how you are now", checkin),
-    Command("history", "Your recent check-ins", history),
+    Command("history", "Your pain chart", history),
+    Command("summary", "A one-page summary for your doctor", summary),
     Command("redflags", "Warning signs, and what to do", redflags),
     Command("settings", "Check-in time and time zone", settings),
     Command("pause", "Pause the check-ins", pause),

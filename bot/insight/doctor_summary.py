@@ -13,22 +13,18 @@ a diagnosis. Dates and times are in the person's own zone.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.care.redflags import RedFlag
 from bot.care.rules import rule
 from bot.care.trend import pain_change
-from bot.db.models import Episode, Person
-from bot.insight.history import EscalationMark, PainHistory, load_pain_history
+from bot.db.models import Episode
+from bot.insight.history import EscalationMark, PainHistory
 from bot.insight.pain_chart import RENDER_LOCK, render_pain_chart
 
 if TYPE_CHECKING:
@@ -41,7 +37,6 @@ NOTES_SHOWN = 5
 NOTE_CHARS = 200
 LIST_SHOWN = 8
 """Red flags and escalations listed one by one; beyond this, "and N more"."""
-MEDIA_TYPE = "application/pdf"
 
 A4_INCHES = (8.27, 11.69)
 PAGE_DPI = 100
@@ -63,26 +58,9 @@ class Section:
     detail: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True)
-class DoctorSummary:
-    """The summary as a chat message and as a PDF document to send with ``filename``."""
-
-    text: str
-    document: bytes
-    filename: str
-    media_type: str = MEDIA_TYPE
-
-
-async def build_doctor_summary(
-    session: AsyncSession, person: Person, episode: Episode, now: datetime
-) -> DoctorSummary:
-    """Read the episode once, then write the text and draw the PDF (off the event loop)."""
-    history = await load_pain_history(session, person, episode, now)
-    facts = EnrolmentFacts.of(episode)
-    text = summary_text(history, facts)
-    document = await asyncio.to_thread(render_summary_pdf, history, facts)
-    filename = texts.SUMMARY_FILENAME.format(date=history.local_date(now).isoformat())
-    return DoctorSummary(text=text, document=document, filename=filename)
+def summary_filename(history: PainHistory) -> str:
+    """Dated in the person's own calendar, so copies kept over weeks sort and differ."""
+    return texts.SUMMARY_FILENAME.format(date=history.local_date(history.now).isoformat())
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import String, Text, cast, func, select, type_coerce
@@ -41,6 +42,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.config import Settings
+from bot.db.engine import create_engine, reading, session_factory
 from bot.db.models import CheckIn, Episode, Escalation
 from bot.pseudonym import pseudonym
 
@@ -236,3 +238,14 @@ async def write_export(
     return ExportResult(
         rows=rows, csv_bytes=csv_bytes, bytes_written=sink.written, compressed=compressed
     )
+
+
+async def export_to_file(settings: Settings, path: Path) -> int:
+    """The whole export as plain CSV at ``path``, read without holding any writer's lock."""
+    engine = create_engine(settings.database.url)
+    try:
+        async with reading(session_factory(engine)) as session:
+            with path.open("w", encoding="utf-8", newline="") as text:
+                return await write_csv(session, settings, text)
+    finally:
+        await engine.dispose()

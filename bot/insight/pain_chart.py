@@ -15,27 +15,21 @@ registry to leak into, and nothing depends on the process-wide default backend. 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.care.levels import Level
 from bot.care.phases import Phase
 from bot.care.severity import Outlook, outlook
 from bot.care.trend import pain_change
-from bot.db.models import Episode, Person
 from bot.insight.history import (
     PainHistory,
     PhaseSpan,
-    load_pain_history,
     phase_spans,
     recovery_band,
 )
@@ -116,23 +110,6 @@ class PlotSeries:
 
     x: tuple[float, ...]
     y: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class PainChart:
-    """What ``/history`` sends: the picture, and its facts in words as the caption."""
-
-    png: bytes
-    description: str
-
-
-async def build_pain_chart(
-    session: AsyncSession, person: Person, episode: Episode, now: datetime
-) -> PainChart:
-    """Read the episode once, then draw the chart off the event loop."""
-    history = await load_pain_history(session, person, episode, now)
-    png = await asyncio.to_thread(render_pain_chart, history)
-    return PainChart(png=png, description=describe_pain_history(history))
 
 
 def plot_series(history: PainHistory) -> PlotSeries:
@@ -453,9 +430,7 @@ __all__ = [
     "CAPTION_LIMIT",
     "HEIGHT_PX",
     "WIDTH_PX",
-    "PainChart",
     "PlotSeries",
-    "build_pain_chart",
     "describe_pain_history",
     "draw_pain_chart",
     "mark_series",

@@ -47,7 +47,7 @@ def render_stats_chart(stats: Stats) -> bytes:
     figure.text(
         0.04,
         0.975,
-        texts.CHART_TITLE.format(when=f"{when:%d %b %Y %H:%M %Z}"),
+        texts.STATS_CHART_TITLE.format(when=f"{when:%d %b %Y %H:%M %Z}"),
         fontsize=FONT + 11,
         fontweight="bold",
         color=INK,
@@ -56,7 +56,7 @@ def render_stats_chart(stats: Stats) -> bytes:
     figure.text(
         0.04,
         0.935,
-        texts.CHART_SUBTITLE.format(
+        texts.STATS_CHART_SUBTITLE.format(
             consented=number(stats.consented),
             active=number(stats.active),
             recovered=number(stats.recovered),
@@ -104,8 +104,8 @@ def _label(axis: Any, y: float, x: float, text: str) -> None:
 
 
 def _response(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.CHART_RESPONSE)
-    names = [texts.CHART_RESPONSE_TODAY, texts.CHART_RESPONSE_WEEK]
+    _style(axis, texts.STATS_CHART_RESPONSE)
+    names = [texts.STATS_CHART_RESPONSE_TODAY, texts.STATS_CHART_RESPONSE_WEEK]
     rows = [stats.checkins_today, stats.checkins_7d]
     rates = [(counts.response_rate or 0.0) * 100 for counts in rows]
     axis.barh(names, [100, 100], color="#F0F0F0", height=0.6)
@@ -130,13 +130,15 @@ def _response(axis: Any, stats: Stats) -> None:
 
 
 def _escalations(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.CHART_ESCALATIONS)
+    _style(axis, texts.STATS_CHART_ESCALATIONS)
     height = 0.38
     labels = [texts.STATS_LEVEL_LABELS[level] for level in _SHOWN_LEVELS]
     week = [stats.escalations_7d.by_level.get(level, 0) for level in _SHOWN_LEVELS]
     month = [stats.escalations_30d.by_level.get(level, 0) for level in _SHOWN_LEVELS]
     positions = range(len(_SHOWN_LEVELS))
-    axis.barh([y - height / 2 for y in positions], week, height, color=BLUE, label=texts.CHART_WEEK)
+    axis.barh(
+        [y - height / 2 for y in positions], week, height, color=BLUE, label=texts.STATS_CHART_WEEK
+    )
     axis.barh(
         [y + height / 2 for y in positions],
         month,
@@ -144,7 +146,7 @@ def _escalations(axis: Any, stats: Stats) -> None:
         color=SKY,
         hatch="//",
         edgecolor="white",
-        label=texts.CHART_MONTH,
+        label=texts.STATS_CHART_MONTH,
     )
     axis.set_yticks(list(positions), labels)
     axis.set_xlim(0, max([*month, *week, 1]) * 1.25)
@@ -158,9 +160,9 @@ def _escalations(axis: Any, stats: Stats) -> None:
 
 
 def _pain(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.CHART_PAIN)
+    _style(axis, texts.STATS_CHART_PAIN)
     days = list(stats.median_pain)
-    labels = [texts.CHART_PAIN_DAY.format(day=day) for day in days]
+    labels = [texts.STATS_CHART_PAIN_DAY.format(day=day) for day in days]
     medians = [stats.median_pain[day] for day in days]
     axis.barh(labels, [m.value or 0 for m in medians], color=ORANGE, height=0.6)
     axis.set_xlim(0, PAIN_MAX)
@@ -170,7 +172,7 @@ def _pain(axis: Any, stats: Stats) -> None:
 
 
 def _recovery(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.CHART_RECOVERY)
+    _style(axis, texts.STATS_CHART_RECOVERY)
     severities = list(Severity)
     labels = [texts.STATS_SEVERITY_LABELS[severity] for severity in severities]
     medians = [stats.median_recovery_days[severity] for severity in severities]
@@ -184,7 +186,7 @@ def _recovery(axis: Any, stats: Stats) -> None:
             color="#E8E8E8",
             edgecolor=GREY,
             hatch="..",
-            label=texts.CHART_EXPECTED if y == 0 else None,
+            label=texts.STATS_CHART_EXPECTED if y == 0 else None,
         )
     axis.barh(labels, [m.value or 0 for m in medians], color=GREEN, height=0.45)
     # The scale reaches the expected range of every severity with recoveries (at least
@@ -200,8 +202,10 @@ def _recovery(axis: Any, stats: Stats) -> None:
 
 def _median_label(median: Median) -> str:
     if median.value is None:
-        return texts.CHART_NO_DATA
-    return f"{number(median.value)}  ({texts.CHART_ANSWERS.format(count=number(median.count))})"
+        return texts.STATS_CHART_NO_DATA
+    return (
+        f"{number(median.value)}  ({texts.STATS_CHART_ANSWERS.format(count=number(median.count))})"
+    )
 
 
 def _whole_ticks(axis: Any) -> None:

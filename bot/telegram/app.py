@@ -8,9 +8,13 @@ conventionally do.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -25,6 +29,7 @@ from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.conversation.admin import ADMIN_COMMANDS, AdminDesk
 from bot.conversation.commands import COMMANDS
 from bot.conversation.engine import Conversations
 from bot.schedule.digest import DailyDigest
@@ -34,6 +39,8 @@ from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
 from bot.telegram.ratelimit import ChatRateLimiter, without_limits
+
+log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
@@ -45,11 +52,21 @@ def file_url(api_base_url: str) -> str:
     return f"{root}/file/{last}"
 
 
-async def set_command_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """The menu people see is the table the handlers run: they cannot disagree."""
-    await application.bot.set_my_commands(
-        [BotCommand(command.name, command.description) for command in COMMANDS]
-    )
+async def set_command_menu(application: Application, admin_ids: Iterable[int]) -> None:  # type: ignore[type-arg]
+    """The menu people see is the table the handlers run: they cannot disagree. Admins see
+    the operators' commands too, in their own chat only (a private chat's id is the user's)."""
+    menu = [BotCommand(command.name, command.description) for command in COMMANDS]
+    await application.bot.set_my_commands(menu)
+    admin_menu = [
+        *menu,
+        *(BotCommand(command.name, command.description) for command in ADMIN_COMMANDS),
+    ]
+    for admin_id in sorted(admin_ids):
+        try:
+            await application.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except BadRequest as error:
+            # An admin who has not started the bot yet has no chat: their commands still work.
+            log.warning("admin %s has no chat with the bot yet: %s", admin_id, error.message)
 
 
 def _default_limiter(settings: Settings) -> ChatRateLimiter:
@@ -74,7 +91,7 @@ def build_application(
     scheduler: list[AsyncIOScheduler] = []
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await set_command_menu(application)
+        await set_command_menu(application, settings.admin.ids)
         if run_schedule:
             scheduler.append(
                 build_scheduler(
@@ -105,7 +122,7 @@ def build_application(
     application = builder.build()
     conversations = Conversations(sessions, settings, clock)
     delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)
-    handlers = Handlers(conversations, delivery)
+    handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), delivery)
 
     async def outside_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

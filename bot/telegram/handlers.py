@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.conversation.admin import AdminDesk
 from bot.conversation.engine import Conversations
 from bot.conversation.turn import Incoming
 from bot.telegram import callbacks
@@ -31,8 +32,11 @@ async def _close(question: Message) -> None:
 
 
 class Handlers:
-    def __init__(self, conversations: Conversations, delivery: Delivery) -> None:
+    def __init__(
+        self, conversations: Conversations, admin_desk: AdminDesk, delivery: Delivery
+    ) -> None:
         self._conversations = conversations
+        self._admin_desk = admin_desk
         self._delivery = delivery
 
     async def private_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,8 +52,11 @@ class Handlers:
         elif message.location is not None:
             location = (message.location.latitude, message.location.longitude)
             incoming = replace(incoming, location=location, unsupported=False)
-        reply = await self._conversations.handle(incoming)
-        await self._delivery.send(context.bot, message.chat_id, reply.messages)
+        if self._admin_desk.serves(incoming):
+            messages = await self._admin_desk.answer(incoming)
+        else:
+            messages = (await self._conversations.handle(incoming)).messages
+        await self._delivery.send(context.bot, message.chat_id, messages)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

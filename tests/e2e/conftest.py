@@ -12,7 +12,7 @@ from bot.botapi import LocalBotApi
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
-from tests.e2e.harness import ADMIN_CHAT, BotUnderTest
+from tests.e2e.harness import ADMIN_CHAT, ADMIN_USER, BotUnderTest
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 """A Monday, 10:00 in London (UTC in winter)."""
@@ -34,6 +34,7 @@ async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
             telegram_api_base_url=api.base_url,
             database_url=database_url,
             admin_alert_chat_id=ADMIN_CHAT,
+            admin_ids=frozenset({ADMIN_USER}),
             emergency_number="999",
             urgent_care_text="NHS 111",
             default_timezone="Europe/London",

@@ -26,6 +26,8 @@ from bot.telegram.app import build_application
 from bot.telegram.ratelimit import without_limits
 
 ADMIN_CHAT = -100777
+ADMIN_USER = 4242
+"""The operator's admin (ADMIN_IDS): a person of the clinic's staff, in their own chat."""
 
 
 @dataclass

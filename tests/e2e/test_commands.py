@@ -56,27 +56,9 @@ async def test_delete_can_be_cancelled(bot: BotUnderTest) -> None:
 async def test_the_command_menu_is_the_handler_table(bot: BotUnderTest) -> None:
     from bot.telegram.app import set_command_menu
 
-    await set_command_menu(bot.application)
+    await set_command_menu(bot.application, ())
     menu = bot.api.commands()
     assert [entry["command"] for entry in menu] == [command.name for command in COMMANDS]
-
-
-async def test_history_lists_the_checkins(bot: BotUnderTest) -> None:
-    ray = bot.api.person(2003, "Ray")
-    await enrol(bot, ray)
-    for day, pain in ((1, "6"), (2, "4")):
-        bot.clock.set(bot.clock.now() + timedelta(days=1))
-        del day
-        await bot.command(ray, "checkin")
-        await bot.tap(ray, pain)
-        await bot.tap(ray, "No")
-        await bot.tap(ray, "Yes")
-        await bot.tap(ray, "Skip")
-    [history] = await bot.command(ray, "history")
-    lines = (history.text or "").splitlines()
-    assert lines[0] == "Your check-ins (pain at the start: 6):"
-    assert lines[1] == "2026-11-24  day 1: pain 6, walked"
-    assert lines[2] == "2026-11-25  day 2: pain 4, walked"
 
 
 async def test_pause_resume_and_stop(bot: BotUnderTest) -> None:

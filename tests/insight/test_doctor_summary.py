@@ -16,10 +16,9 @@ from bot.db.engine import session_factory
 from bot.db.models import Episode
 from bot.insight.doctor_summary import (
     MESSAGE_LIMIT,
-    DoctorSummary,
     EnrolmentFacts,
-    build_doctor_summary,
     render_summary_pdf,
+    summary_filename,
     summary_text,
     walking_share,
 )
@@ -27,18 +26,6 @@ from bot.insight.history import EscalationMark, PainHistory, PainPoint, load_pai
 from tests.insight.episode import NOW, ONSET, seed_episode
 
 A4_POINTS = (595.44, 841.68)
-
-
-@pytest.fixture
-async def summary(engine: AsyncEngine) -> tuple[DoctorSummary, str]:
-    """The summary as built for the bot, and the text written from the same rows by hand."""
-    sessions = session_factory(engine)
-    async with sessions.begin() as session:
-        person, episode = await seed_episode(session)
-    async with sessions() as session:
-        built = await build_doctor_summary(session, person, episode, NOW)
-        history = await load_pain_history(session, person, episode, NOW)
-    return built, summary_text(history, EnrolmentFacts.of(episode))
 
 
 @pytest.fixture
@@ -124,19 +111,16 @@ def test_the_summary_ends_with_the_disclaimer_that_it_is_not_a_diagnosis(
     assert summary_words.count("diagnos") == 1  # only where it says it is not one
 
 
-def test_the_built_summary_is_the_text_and_a_one_page_a4_pdf(
-    summary: tuple[DoctorSummary, str],
+def test_the_document_is_a_one_page_a4_pdf_named_by_the_local_date(
+    stored: tuple[PainHistory, EnrolmentFacts],
 ) -> None:
-    built, words = summary
-    assert built.text == words
-    document = built.document
+    document = render_summary_pdf(*stored)
     assert document.startswith(b"%PDF-")
     assert document.rstrip().endswith(b"%%EOF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", document)) == 1
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", document)
     assert [(float(w), float(h)) for w, h in boxes] == [pytest.approx(A4_POINTS)]
-    assert built.filename == "backcheck-summary-2026-03-13.pdf"
-    assert built.media_type == "application/pdf"
+    assert summary_filename(stored[0]) == "backcheck-summary-2026-03-13.pdf"
 
 
 def test_walking_share_ignores_unanswered_walk_questions(

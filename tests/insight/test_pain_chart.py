@@ -27,7 +27,6 @@ from bot.insight.pain_chart import (
     CAPTION_LIMIT,
     HEIGHT_PX,
     WIDTH_PX,
-    build_pain_chart,
     describe_pain_history,
     draw_pain_chart,
     mark_series,
@@ -231,16 +230,3 @@ def test_a_long_story_still_fits_a_photo_caption(history: PainHistory) -> None:
     assert len(words) <= CAPTION_LIMIT
     assert f"Safety messages: {len(marks)}, telling you to" in words
     assert f"and {len(marks) - 4} more." in words
-
-
-async def test_the_built_chart_is_the_rendered_picture_with_its_description(
-    engine: AsyncEngine,
-) -> None:
-    sessions = session_factory(engine)
-    async with sessions.begin() as session:
-        person, episode = await seed_episode(session)
-    async with sessions() as session:
-        chart = await build_pain_chart(session, person, episode, NOW)
-        history = await load_pain_history(session, person, episode, NOW)
-    assert chart.png == render_pain_chart(history)
-    assert chart.description == describe_pain_history(history)
