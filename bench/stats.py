@@ -251,7 +251,7 @@ async def seed(engine: AsyncEngine, people: int, checkins: int) -> dict[str, int
 # ----------------------------------------------------------------- measuring (child process)
 
 
-async def measure(url: str, runs: int) -> dict[str, Any]:
+async def measure(url: str, runs: int, chart_path: str) -> dict[str, Any]:
     from bot.config import load_settings
     from bot.insight.alerts import format_alerts, latest_alerts
     from bot.insight.export import write_export
@@ -289,6 +289,8 @@ async def measure(url: str, runs: int) -> dict[str, Any]:
             chart_s.append(time.perf_counter() - started)
         report["chart_first_s"], report["chart_s"] = chart_s[0], chart_s[1:]
         report["chart_bytes"] = len(png)
+        if chart_path:
+            await asyncio.to_thread(Path(chart_path).write_bytes, png)
         report["stats_text"] = stats_text
 
         report["rss_before_export_mib"] = proc_stats.rss_mib()
@@ -379,6 +381,8 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 url,
                 "--runs",
                 str(args.runs),
+                "--chart",
+                args.chart.replace("{database}", kind),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -465,9 +469,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument(
+        "--chart", default="", help="save the stats PNG here; {database} becomes its name"
+    )
     args = parser.parse_args(argv)
     if args.role == "measure":
-        print(json.dumps(asyncio.run(measure(args.url, args.runs))))
+        print(json.dumps(asyncio.run(measure(args.url, args.runs, args.chart))))
         return 0
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     print("\n".join(["## Machine and versions", *environment_report(databases)]), flush=True)
