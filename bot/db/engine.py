@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -27,7 +28,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_READ_ONLY = "backcheck_read_only"
+READ_ONLY = "backcheck_read_only"
+"""An execution option for long reads (stats, exports): on SQLite their transaction begins
+DEFERRED, so a read of a million rows does not hold the write lock while it runs."""
+# (Every other transaction begins IMMEDIATE: see the module's docstring.)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -44,8 +48,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(_READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            # A read in WAL mode sees one snapshot and takes no lock a writer waits for.
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
@@ -62,10 +69,25 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def read_only_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection for a long read: one snapshot for all its statements.
+
+    SQLite: a DEFERRED transaction (:data:`READ_ONLY`), which takes no write lock. PostgreSQL:
+    REPEATABLE READ, READ ONLY. Only a session with no transaction yet can begin one that way;
+    a session already in a transaction keeps it.
+    """
+    if session.in_transaction():
+        return await session.connection()
+    options: dict[str, Any] = {READ_ONLY: True}
+    if session.get_bind().dialect.name == "postgresql":
+        options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return await session.connection(execution_options=options)
+
+
 @asynccontextmanager
 async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for reports: it only reads, and on SQLite it leaves the write lock free."""
+    """A session for reports: one read-only snapshot that leaves SQLite's write lock free."""
     async with sessions() as session:
-        await session.connection(execution_options={_READ_ONLY: True})
+        await read_only_connection(session)
         yield session
         await session.rollback()

@@ -166,7 +166,13 @@ class CheckIn(Base):
     """A day's check-in: asked (scheduled or on demand) and, when answered, its answers."""
 
     __tablename__ = "check_ins"
-    __table_args__ = (UniqueConstraint("episode_id", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("episode_id", "slot"),
+        # /stats: check-ins sent in a window and how many were answered, from the index alone.
+        Index("ix_check_ins_sent_at_answered_at", "sent_at", "answered_at"),
+        # /stats: the pain scores at day 7 and 14, from the index alone (not a scan of them all).
+        Index("ix_check_ins_day_status_pain", "day", "status", "pain"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
@@ -174,8 +180,7 @@ class CheckIn(Base):
     slot: Mapped[str] = mapped_column(String(16))
     day: Mapped[int] = mapped_column(SmallInteger)
     due_at: Mapped[datetime | None]
-    # /stats counts check-ins sent in a window, like answered ones.
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus))
     pain: Mapped[int | None] = mapped_column(SmallInteger)

@@ -21,6 +21,7 @@ from bot.db.models import Escalation
 from bot.pseudonym import pseudonym
 
 ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
+TELEGRAM_TEXT_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 
 
 
 def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
-    """One line per alert in the operator's local time; plain text."""
+    """One line per alert in the operator's local time; plain text, within one message."""
     if not alerts:
         return texts.ALERTS_NONE
     lines = [texts.ALERTS_HEADER.format(zone=zone.key)]
@@ -75,4 +76,6 @@ def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
                 delivery=delivery,
             )
         )
+    while len(lines) > 2 and sum(len(line) + 1 for line in lines) > TELEGRAM_TEXT_LIMIT:
+        lines.pop()  # the oldest go first
     return "\n".join(lines)

@@ -5,8 +5,9 @@ What a row holds is what an audit of the follow-up needs and no more: the person
 check-in's day, slot, status, times, pain, walking, red flags and the escalations it fired. No
 name, no Telegram user or chat id, and no free-text note (people type names into notes).
 
-Memory stays flat whatever the number of check-ins: rows are read with ``session.stream`` in
+Memory stays flat whatever the number of check-ins: rows are read with ``stream`` in
 partitions (a server-side cursor on PostgreSQL) and written with ``csv.writer`` as they come.
+Rows come person by person, each person's episodes in order, each episode's check-ins by date.
 Times are formatted by the database (ISO 8601, UTC, ``Z``), so no datetime object is built per
 row.
 
@@ -17,12 +18,15 @@ about 120 MB as CSV and a fraction of that gzipped; spreadsheet programs and eve
 The size is only known at the end, so the CSV is first streamed into a temporary file, then
 copied, or gzipped, into ``out``; both steps are streamed too.
 
-On SQLite every BackCheck transaction begins IMMEDIATE (``bot.db.engine``), so the caller's
-session holds the write lock for the export's duration; writers wait (up to the busy timeout).
+Pass a session that has not begun a transaction: the export then reads in a
+:data:`bot.db.engine.READ_ONLY` transaction, one snapshot that on SQLite takes no write lock
+(every other BackCheck transaction begins IMMEDIATE), so the bot keeps writing during an export
+that takes a while.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
@@ -42,9 +46,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.config import Settings
-from bot.db.engine import create_engine, reading, session_factory
+from bot.db.engine import create_engine, read_only_connection, reading, session_factory
 from bot.db.models import CheckIn, Episode, Escalation
-from bot.pseudonym import pseudonym
+from bot.pseudonym import pseudonymiser
 
 COLUMNS = (
     "pseudonym",
@@ -69,7 +73,8 @@ TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
 """Bot API sendDocument: "files of up to 50 MB"."""
 COMPRESS_ABOVE = 45 * 1000 * 1000
 """A CSV above this is gzipped: a margin under the upload limit for the multipart request."""
-PARTITION_ROWS = 5_000
+PARTITION_ROWS = 2_000
+"""Rows per fetch: the event loop is given back between partitions (a few ms each)."""
 _WALKED = {True: "yes", False: "no", None: ""}
 _COPY_BYTES = 1 << 20
 
@@ -104,6 +109,7 @@ def _iso_sqlite(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 @compiles(iso_utc, "postgresql")
+@compiles(iso_utc)  # what str(statement) shows
 def _iso_postgresql(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
     value = compiler.process(element.clauses, **kw)
     return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
@@ -135,6 +141,7 @@ def export_filename(day: date, *, compressed: bool = False) -> str:
 def _statement() -> Any:
     episodes = select(
         Episode.id,
+        Episode.person_id,
         Episode.severity,
         Episode.baseline_pain,
         iso_utc(Episode.onset_at).label("onset_at"),
@@ -171,7 +178,7 @@ def _statement() -> Any:
         )
         .join(episodes, episodes.c.id == CheckIn.episode_id)
         .outerjoin(fired, fired.c.check_in_id == CheckIn.id)
-        .order_by(CheckIn.episode_id, CheckIn.slot)
+        .order_by(episodes.c.person_id, episodes.c.number, CheckIn.slot)
     )
 
 
@@ -184,17 +191,19 @@ def _rule_ids(stored: str | None) -> str:
 
 
 async def write_csv(session: AsyncSession, settings: Settings, text: TextIO) -> int:
-    """Stream every check-in into ``text`` as CSV; the number of rows written."""
+    """Stream every check-in into ``text`` as CSV, person by person; the rows written."""
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     rows = 0
+    of = pseudonymiser(settings)
     last_person, last_pseudonym = -1, ""
-    result = await session.stream(_statement().execution_options(yield_per=PARTITION_ROWS))
+    connection = await read_only_connection(session)
+    result = await connection.stream(_statement().execution_options(yield_per=PARTITION_ROWS))
     async for partition in result.partitions():
         out: list[Sequence[Any]] = []
         for person_id, *middle, walked, red_flags, rule_ids in partition:
-            if person_id != last_person:  # rows come by episode: one HMAC per episode
-                last_person, last_pseudonym = person_id, pseudonym(settings, person_id)
+            if person_id != last_person:  # rows come person by person: one HMAC each
+                last_person, last_pseudonym = person_id, of(person_id)
             out.append(
                 (
                     last_pseudonym,
@@ -223,21 +232,26 @@ async def write_export(
         text.flush()
         text.detach()
         csv_bytes = spool.tell()
-        spool.seek(0)
-        sink = _Counting(out)
         compressed = csv_bytes > compress_above
-        if compressed:
-            # mtime=0: the same rows give the same bytes; level 6 is gzip's own default speed.
-            with gzip.GzipFile(
-                filename="", mode="wb", fileobj=sink, compresslevel=6, mtime=0
-            ) as gz:
-                shutil.copyfileobj(spool, gz, _COPY_BYTES)
-        else:
-            shutil.copyfileobj(spool, sink, _COPY_BYTES)
-        out.flush()
+        # Gzipping 100 MB takes seconds: off the event loop, so the bot goes on answering.
+        written = await asyncio.to_thread(_deliver, spool, out, compressed)
     return ExportResult(
-        rows=rows, csv_bytes=csv_bytes, bytes_written=sink.written, compressed=compressed
+        rows=rows, csv_bytes=csv_bytes, bytes_written=written, compressed=compressed
     )
+
+
+def _deliver(spool: BinaryIO, out: BinaryIO, compressed: bool) -> int:
+    """Copy the spooled CSV into ``out``, gzipped or not; the bytes written."""
+    spool.seek(0)
+    sink = _Counting(out)
+    if compressed:
+        # mtime=0: the same rows give the same bytes; level 6 is gzip's own default speed.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=sink, compresslevel=6, mtime=0) as gz:
+            shutil.copyfileobj(spool, gz, _COPY_BYTES)
+    else:
+        shutil.copyfileobj(spool, sink, _COPY_BYTES)
+    out.flush()
+    return sink.written
 
 
 async def export_to_file(settings: Settings, path: Path) -> int:

@@ -40,6 +40,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot import texts
 from bot.care import EXPECTED_RECOVERY, Level, Severity
+from bot.db.engine import read_only_connection
 from bot.db.models import CheckIn, CheckInStatus, Episode, Person, PersonStatus
 from bot.schedule.digest import (
     CheckInCounts,
@@ -76,6 +77,7 @@ def _days_sqlite(element: whole_days_between, compiler: SQLCompiler, **kw: Any) 
 
 
 @compiles(whole_days_between, "postgresql")
+@compiles(whole_days_between)  # standard SQL, and what str(statement) shows
 def _days_postgresql(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"CAST(floor(EXTRACT(EPOCH FROM ({end} - {start})) / 86400) AS INTEGER)"
@@ -156,7 +158,12 @@ class Stats:
 
 
 async def collect_stats(session: AsyncSession, now: datetime, zone: ZoneInfo) -> Stats:
-    """Every figure of :class:`Stats`, in a fixed number of aggregate queries."""
+    """Every figure of :class:`Stats`, in a fixed number of aggregate queries.
+
+    A session with no transaction yet reads them all from one snapshot, without SQLite's write
+    lock (:func:`bot.db.engine.read_only_connection`).
+    """
+    await read_only_connection(session)
     today = now.astimezone(zone).date()
     tomorrow = local_midnight(today + timedelta(days=1), zone)
     today_start = local_midnight(today, zone)

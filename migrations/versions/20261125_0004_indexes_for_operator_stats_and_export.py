@@ -17,7 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
-        batch_op.create_index("ix_check_ins_sent_at", ["sent_at"], unique=False)
+        batch_op.create_index(
+            "ix_check_ins_sent_at_answered_at", ["sent_at", "answered_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_check_ins_day_status_pain", ["day", "status", "pain"], unique=False
+        )
 
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.create_index("ix_escalations_check_in_id", ["check_in_id"], unique=False)
@@ -28,4 +33,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_escalations_check_in_id")
 
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
-        batch_op.drop_index("ix_check_ins_sent_at")
+        batch_op.drop_index("ix_check_ins_day_status_pain")
+        batch_op.drop_index("ix_check_ins_sent_at_answered_at")

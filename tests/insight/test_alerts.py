@@ -59,3 +59,10 @@ async def test_the_alert_lines(session: AsyncSession, settings: Settings) -> Non
 async def test_no_alerts_says_so(empty_session: AsyncSession, settings: Settings) -> None:
     assert await latest_alerts(empty_session, settings) == []
     assert format_alerts([], ZONE) == "No emergency or urgent alerts so far."
+
+
+async def test_a_long_list_keeps_to_one_message(session: AsyncSession, settings: Settings) -> None:
+    alerts = await latest_alerts(session, settings)
+    message = format_alerts(alerts * 100, ZONE)
+    assert len(message) <= 4096
+    assert message.splitlines()[1] == format_alerts(alerts, ZONE).splitlines()[1]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import gzip
+import hashlib
+import hmac
 import io
 from datetime import date
 
@@ -11,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.insight.export import COLUMNS, ExportResult, export_filename, write_export
-from bot.pseudonym import pseudonym
+from bot.pseudonym import _secret, pseudonym, pseudonymiser
 from tests.insight.history import NOTE, TELEGRAM_IDS
 
 
@@ -118,3 +121,12 @@ def test_the_file_name_says_what_and_when() -> None:
     assert (
         export_filename(date(2026, 1, 5), compressed=True) == "backcheck-export-2026-01-05.csv.gz"
     )
+
+
+def test_the_export_pseudonyms_are_the_alert_pseudonyms(settings: Settings) -> None:
+    of = pseudonymiser(settings)
+    secret = _secret(settings)
+    for person_id in (1, 2, 99, 123_456_789):
+        digest = hmac.new(secret, str(person_id).encode(), hashlib.sha256).digest()
+        expected = "P-" + base64.b32encode(digest).decode()[:10]
+        assert of(person_id) == pseudonym(settings, person_id) == expected

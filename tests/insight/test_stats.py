@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.care import Level, Severity
-from bot.db.models import CheckIn, Escalation
+from bot.db.engine import session_factory
+from bot.db.models import CheckIn, CheckInStatus, Escalation, Person, PersonStatus
 from bot.insight.stats import (
     TELEGRAM_TEXT_LIMIT,
     Median,
@@ -169,7 +170,20 @@ async def test_checkins_sent_in_a_window_are_read_from_an_index(engine: AsyncEng
     sent = select(func.count(), func.count(CheckIn.answered_at)).where(
         CheckIn.sent_at >= WEEK, CheckIn.sent_at < NOW
     )
-    assert "ix_check_ins_sent_at" in await _plan(engine, sent)
+    assert "ix_check_ins_sent_at_answered_at" in await _plan(engine, sent)
+
+
+async def test_pain_at_day_7_and_14_is_read_from_an_index(engine: AsyncEngine) -> None:
+    scores = (
+        select(CheckIn.day, CheckIn.pain, func.count())
+        .where(
+            CheckIn.day.in_([7, 14]),
+            CheckIn.status == CheckInStatus.ANSWERED,
+            CheckIn.pain.is_not(None),
+        )
+        .group_by(CheckIn.day, CheckIn.pain)
+    )
+    assert "ix_check_ins_day_status_pain" in await _plan(engine, scores)
 
 
 async def test_escalations_of_a_check_in_are_found_by_index(engine: AsyncEngine) -> None:
@@ -177,3 +191,27 @@ async def test_escalations_of_a_check_in_are_found_by_index(engine: AsyncEngine)
     assert "ix_escalations_check_in_id" in await _plan(
         engine, select(Escalation.id).where(Escalation.check_in_id == 11)
     )
+
+
+async def test_a_stats_read_is_one_snapshot_that_lets_the_bot_write(engine: AsyncEngine) -> None:
+    """On SQLite every other transaction begins IMMEDIATE: the stats read must not."""
+    sessions = session_factory(engine)
+    async with sessions() as reading:
+        await collect_stats(reading, NOW, ZONE)  # its transaction is still open
+        assert reading.in_transaction()
+        async with sessions.begin() as writing:
+            writing.add(
+                Person(
+                    telegram_user_id=1,
+                    chat_id=1,
+                    status=PersonStatus.ENROLLING,
+                    consent_at=NOW,
+                    missed_in_a_row=0,
+                    created_at=NOW,
+                )
+            )
+        # The read keeps its snapshot: the new person is not in it.
+        again = await collect_stats(reading, NOW, ZONE)
+        assert again.consented == 0
+    async with sessions() as reading:
+        assert (await collect_stats(reading, NOW, ZONE)).consented == 1
