@@ -9,11 +9,18 @@ import hashlib
 import hmac
 import io
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.insight.export import COLUMNS, ExportResult, export_filename, write_export
+from bot.insight.export import (
+    COLUMNS,
+    ExportResult,
+    export_filename,
+    export_to_file,
+    write_export,
+)
 from bot.pseudonym import _secret, pseudonym, pseudonymiser
 from tests.insight.history import NOTE, TELEGRAM_IDS
 
@@ -130,3 +137,14 @@ def test_the_export_pseudonyms_are_the_alert_pseudonyms(settings: Settings) -> N
         digest = hmac.new(secret, str(person_id).encode(), hashlib.sha256).digest()
         expected = "P-" + base64.b32encode(digest).decode()[:10]
         assert of(person_id) == pseudonym(settings, person_id) == expected
+
+
+async def test_the_server_side_export_writes_the_same_csv_to_a_file(
+    session: AsyncSession, settings: Settings, tmp_path: Path
+) -> None:
+    """``python -m bot export PATH``: for data sets larger than Telegram takes."""
+    data, result = await _export(session, settings)
+    await session.rollback()  # the file's export reads through a connection of its own
+    path = tmp_path / "export.csv"
+    assert await export_to_file(settings, path) == result.rows
+    assert path.read_bytes() == data
