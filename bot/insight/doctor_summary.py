@@ -24,8 +24,9 @@ from bot.care.redflags import RedFlag
 from bot.care.rules import rule
 from bot.care.trend import pain_change
 from bot.db.models import Episode
+from bot.insight.drawing import render
 from bot.insight.history import EscalationMark, PainHistory
-from bot.insight.pain_chart import RENDER_LOCK, render_pain_chart
+from bot.insight.pain_chart import render_pain_chart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -278,20 +279,13 @@ def _capped(lines: Sequence[str]) -> list[str]:
 def render_summary_pdf(history: PainHistory, facts: EnrolmentFacts) -> bytes:
     """One A4 page: title, the pain chart with the start, pain and walking beside it, the
     warning signs, safety advice and notes below, and the disclaimer at the foot."""
-    from matplotlib.backends.backend_pdf import FigureCanvasPdf
-    from matplotlib.figure import Figure
-
-    with RENDER_LOCK:
-        page = Figure(figsize=A4_INCHES, dpi=PAGE_DPI, facecolor="white")
-        FigureCanvasPdf(page)
-        draw_summary_page(page, history, facts)
-        buffer = io.BytesIO()
-        page.savefig(
-            buffer,
-            format="pdf",
-            metadata={"Title": texts.SUMMARY_TITLE, "Creator": "BackCheck", "CreationDate": None},
-        )
-    return buffer.getvalue()
+    return render(
+        A4_INCHES,
+        PAGE_DPI,
+        lambda page: draw_summary_page(page, history, facts),
+        "pdf",
+        metadata={"Title": texts.SUMMARY_TITLE, "Creator": "BackCheck", "CreationDate": None},
+    )
 
 
 def draw_summary_page(page: Figure, history: PainHistory, facts: EnrolmentFacts) -> None:

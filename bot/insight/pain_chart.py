@@ -2,22 +2,14 @@
 
 A square PNG of :data:`WIDTH_PX` x :data:`HEIGHT_PX` pixels: Telegram shows photos about 320-400
 px wide in the chat, so every font is large enough to survive shrinking to a third. The colours
-are the Okabe-Ito palette (distinguishable with any common colour-vision deficiency) and no
-fact is told by colour alone: phases are named in their band, escalation levels have their own
-marker shapes, the baseline is dotted and the recovery band hatched.
-
-matplotlib is imported inside :func:`render_pain_chart` only, and drawn through its
-object-oriented API (:class:`~matplotlib.figure.Figure` on a
-:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg`): no pyplot, so no global figure
-registry to leak into, and nothing depends on the process-wide default backend. Rendering holds
-:data:`RENDER_LOCK` because matplotlib shares its font cache between threads.
+are the Okabe-Ito palette of :mod:`bot.insight.drawing` and no fact is told by colour alone:
+phases are named in their band, escalation levels have their own marker shapes, the baseline
+is dotted and the recovery band hatched. matplotlib is imported only when a chart is drawn.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,6 +19,16 @@ from bot.care.levels import Level
 from bot.care.phases import Phase
 from bot.care.severity import Outlook, outlook
 from bot.care.trend import pain_change
+from bot.insight.drawing import (
+    BLACK,
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    render,
+)
 from bot.insight.history import (
     PainHistory,
     PhaseSpan,
@@ -56,16 +58,6 @@ the levels above it), so three rows are all a chart can need."""
 Y_BOTTOM = -0.4
 Y_TOP = MARK_ROW + (MARK_ROWS - 1) * MARK_STEP + 0.6
 
-RENDER_LOCK = threading.RLock()
-
-# Okabe & Ito, "Color universal design" (2008): safe for the common colour-vision deficiencies.
-BLACK = "#000000"
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
-GREEN = "#009E73"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
 GREY = "#595959"
 BAND_FILL = "none"
 """The band is hatched only, so the phase behind it still shows."""
@@ -144,16 +136,9 @@ def x_limit(history: PainHistory) -> float:
 
 def render_pain_chart(history: PainHistory) -> bytes:
     """The chart as PNG bytes, exactly :data:`WIDTH_PX` x :data:`HEIGHT_PX` pixels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    with RENDER_LOCK:
-        figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
-        FigureCanvasAgg(figure)
-        draw_pain_chart(figure, history)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
-    return buffer.getvalue()
+    return render(
+        (WIDTH_PX / DPI, HEIGHT_PX / DPI), DPI, lambda figure: draw_pain_chart(figure, history)
+    )
 
 
 def draw_pain_chart(figure: Figure, history: PainHistory) -> None:

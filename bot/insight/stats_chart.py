@@ -13,36 +13,31 @@ safe to share between the bot's concurrent updates.
 
 from __future__ import annotations
 
-import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.care import EXPECTED_RECOVERY, PAIN_MAX, Level, Severity
+from bot.insight.drawing import BLUE, GREEN, ORANGE, SKY_BLUE, render
 from bot.insight.stats import Median, Stats, number
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_PX, HEIGHT_PX = 1080, 1350
 DPI = 100
-BLUE, SKY, GREEN, ORANGE, VERMILLION, GREY = (
-    "#0072B2",
-    "#56B4E9",
-    "#009E73",
-    "#E69F00",
-    "#D55E00",
-    "#BBBBBB",
-)
+GREY = "#BBBBBB"
 INK = "#222222"
 FONT = 19
 _SHOWN_LEVELS = (Level.EMERGENCY, Level.URGENT, Level.SOON)
 
 
 def render_stats_chart(stats: Stats) -> bytes:
-    """The PNG bytes of the stats picture."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """The PNG bytes of the stats picture, :data:`WIDTH_PX` x :data:`HEIGHT_PX` pixels."""
+    return render((WIDTH_PX / DPI, HEIGHT_PX / DPI), DPI, lambda figure: _draw(figure, stats))
 
-    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(figure)
+
+def _draw(figure: Figure, stats: Stats) -> None:
     when = stats.as_of.astimezone(ZoneInfo(stats.zone))
     figure.text(
         0.04,
@@ -73,9 +68,6 @@ def render_stats_chart(stats: Stats) -> bytes:
     _escalations(axes[1], stats)
     _pain(axes[2], stats)
     _recovery(axes[3], stats)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
 
 
 def _style(axis: Any, title: str) -> None:
@@ -109,7 +101,7 @@ def _response(axis: Any, stats: Stats) -> None:
     rows = [stats.checkins_today, stats.checkins_7d]
     rates = [(counts.response_rate or 0.0) * 100 for counts in rows]
     axis.barh(names, [100, 100], color="#F0F0F0", height=0.6)
-    axis.barh(names, rates, color=[BLUE, SKY], height=0.6)
+    axis.barh(names, rates, color=[BLUE, SKY_BLUE], height=0.6)
     axis.set_xlim(0, 100)
     axis.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     for y, counts in enumerate(rows):
@@ -143,7 +135,7 @@ def _escalations(axis: Any, stats: Stats) -> None:
         [y + height / 2 for y in positions],
         month,
         height,
-        color=SKY,
+        color=SKY_BLUE,
         hatch="//",
         edgecolor="white",
         label=texts.STATS_CHART_MONTH,
