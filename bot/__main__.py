@@ -78,10 +78,11 @@ def _worker(settings: Settings, arguments: argparse.Namespace) -> int:
 def _demo(_settings: Settings, _arguments: argparse.Namespace) -> int:
     """The real bot, offline, with a simulated person: needs no token and no network."""
     import asyncio
+    import tempfile
 
     from bot.demo import run_demo
 
-    asyncio.run(run_demo())
+    asyncio.run(run_demo(print, Path(tempfile.gettempdir()) / "backcheck-demo"))
     return 0
 
 

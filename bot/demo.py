@@ -3,7 +3,9 @@
 No token and no network: the bot runs its real Application, long polling the local Bot API
 server on 127.0.0.1, with a SQLite file in a temporary folder. A simulated person enrols and
 answers the check-ins the due queue sends, while the clock jumps from one owed message to the
-next: the daily check-ins at 09:00 their time, the switch from ice to heat at 48 hours.
+next: the daily check-ins at 09:00 their time, the switch from ice to heat at 48 hours. Once
+they have recovered they ask for their pain chart and the summary for their doctor, and the
+files the bot sent are kept in a folder the transcript names.
 """
 
 from __future__ import annotations
@@ -69,10 +71,17 @@ RECOVERY = (
 class Transcript:
     """Acts as the person and prints every message both ways, in order."""
 
-    def __init__(self, api: LocalBotApi, person: Person, print_line: Callable[[str], None]):
+    def __init__(
+        self,
+        api: LocalBotApi,
+        person: Person,
+        print_line: Callable[[str], None],
+        files_folder: Path,
+    ):
         self._api = api
         self._person = person
         self._print = print_line
+        self._files_folder = files_folder
         self._handled: asyncio.Queue[str] = asyncio.Queue()
 
     async def mark_handled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,6 +103,12 @@ class Transcript:
         return replies
 
     def _show(self, message: SentMessage) -> None:
+        if message.file is not None and message.file.data is not None:
+            self._files_folder.mkdir(parents=True, exist_ok=True)
+            kept = self._files_folder / (message.file.filename or message.file.file_id)
+            kept.write_bytes(message.file.data)
+            size = f"{len(message.file.data) / 1024:.0f} KB"
+            self._print(f"  🤖 📎 {message.kind} {kept.name} ({size}), kept as {kept}")
         lines = (message.text or "").splitlines()
         self._print(f"  🤖 {lines[0] if lines else ''}")
         for line in lines[1:]:
@@ -174,7 +189,7 @@ async def _follow(
                 return
 
 
-async def run_demo(print_line: Callable[[str], None] = print) -> None:
+async def run_demo(print_line: Callable[[str], None], files_folder: Path) -> None:
     clock = ManualClock(START)
     with tempfile.TemporaryDirectory(prefix="backcheck-demo-") as folder:
         database_url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
@@ -194,7 +209,7 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                 settings, sessions, clock, rate_limiter=without_limits()
             )
             person = api.person(424242, "Alex")
-            chat = Transcript(api, person, print_line)
+            chat = Transcript(api, person, print_line, files_folder)
             application.add_handler(TypeHandler(Update, chat.mark_handled), LAST_HANDLER_GROUP)
             async with application:
                 await application.start()
@@ -204,6 +219,9 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                     chat.heading("Monday 2 March, 10:00: Alex strained their back lifting a box")
                     await _enrol(chat)
                     await _follow(chat, Dispatcher(sessions, settings, clock), application, clock)
+                    chat.heading("Later that day: Alex looks back, and prepares for the physio")
+                    await chat.command("history")
+                    await chat.command("summary")
                 finally:
                     await application.updater.stop()
                     await application.stop()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.demo import run_demo
 
 
-async def test_the_demo_follows_a_person_to_recovery() -> None:
+async def test_the_demo_follows_a_person_to_recovery(tmp_path: Path) -> None:
     lines: list[str] = []
-    await run_demo(lines.append)
+    await run_demo(lines.append, tmp_path)
     transcript = "\n".join(lines)
     assert "👤 /start physio-demo" in transcript
     assert "🤖 You're all set." in transcript
@@ -20,3 +22,13 @@ async def test_the_demo_follows_a_person_to_recovery() -> None:
     assert "👤 /checkin" not in transcript
     assert "── Wednesday 4 March, 10:00" in transcript
     assert "🤖 It's been 48 hours: time to switch from ice to heat." in transcript
+    # After recovery: the chart and the doctor's summary, kept where the transcript says.
+    chart, summary = (
+        tmp_path / "backcheck-pain-chart.png",
+        tmp_path / "backcheck-summary-2026-03-15.pdf",
+    )
+    assert "🤖 📎 photo backcheck-pain-chart.png" in transcript
+    assert f"kept as {chart}" in transcript
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert summary.read_bytes().startswith(b"%PDF-")
+    assert "It is not a diagnosis" in transcript
