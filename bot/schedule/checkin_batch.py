@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care
@@ -64,41 +65,45 @@ async def prepare_checkins(
             select(Person).where(Person.id.in_(person_ids)).order_by(Person.id).with_for_update()
         )
     }
+    todays = {
+        person.id: now.astimezone(zone_of(person)).date().isoformat()
+        for person in people.values()
+        if person.timezone is not None
+    }
+    # Anything already asked today, or still unanswered from before, needs the full path. Both
+    # are read with the episodes, as correlated scalar subqueries with LIMIT 1: PostgreSQL runs
+    # those as one (episode_id, slot) index probe per episode, whatever its statistics say.
+    # A read of check_ins by a list of episode ids, or an EXISTS (which PostgreSQL may hash),
+    # was planned as a scan of the whole table when the statistics were stale, so its cost
+    # grew with the table (BENCHMARKS.md).
+    unanswered = (
+        select(CheckIn.id)
+        .where(CheckIn.episode_id == Episode.id, CheckIn.status == CheckInStatus.SENT)
+        .limit(1)
+        .scalar_subquery()
+    )
+    asked_today = (
+        select(CheckIn.id)
+        .where(CheckIn.episode_id == Episode.id, CheckIn.slot >= min(todays.values(), default=""))
+        .limit(1)
+        .scalar_subquery()
+    )
     episodes: dict[int, Episode] = {}
-    for episode in await session.scalars(
-        select(Episode)
+    busy: set[int] = set()
+    for episode, unanswered_id, asked_id in await session.execute(
+        select(Episode, unanswered, asked_today)
         .where(Episode.person_id.in_(person_ids), Episode.status == EpisodeStatus.ACTIVE)
         .order_by(Episode.started_at)
     ):
         episodes[episode.person_id] = episode  # the newest active one wins
+        if unanswered_id is not None or asked_id is not None:
+            busy.add(episode.id)
     conversations = {
         conversation.person_id: conversation
         for conversation in await session.scalars(
             select(Conversation).where(Conversation.person_id.in_(person_ids))
         )
     }
-    todays = {
-        person.id: now.astimezone(zone_of(person)).date().isoformat()
-        for person in people.values()
-        if person.timezone is not None
-    }
-    # Anything already asked today, or still unanswered from before, needs the full path.
-    # Two index-friendly reads rather than one OR, which PostgreSQL answers with a scan.
-    episode_ids = [episode.id for episode in episodes.values()]
-    busy = set(
-        await session.scalars(
-            select(CheckIn.episode_id).where(
-                CheckIn.episode_id.in_(episode_ids), CheckIn.status == CheckInStatus.SENT
-            )
-        )
-    ) | set(
-        await session.scalars(
-            select(CheckIn.episode_id).where(
-                CheckIn.episode_id.in_(episode_ids),
-                CheckIn.slot >= min(todays.values(), default=""),
-            )
-        )
-    )
     plain: list[_Plain] = []
     left: list[DueMessage] = []
     seen: set[int] = set()
@@ -123,10 +128,11 @@ async def prepare_checkins(
         plain.append(_Plain(row, person, active, conversation, todays[person.id], day))
     if not plain:
         return [], left
-    # Plain executemany, then one read of the new ids: SQLite cannot return the ids of a
-    # multi-row insert in parameter order, and falls back to one statement per row if asked.
+    # Plain Core executemany (no ORM bulk bookkeeping), then one read of the new ids: SQLite
+    # cannot return the ids of a multi-row insert in parameter order, and falls back to one
+    # statement per row if asked.
     await session.execute(
-        insert(CheckIn),
+        insert(cast(Table, CheckIn.__table__)),
         [
             {
                 "episode_id": item.episode.id,
