@@ -56,7 +56,7 @@ async def owe(session: AsyncSession, owed: Iterable[Owed], now: datetime) -> Non
     if not rows:
         return
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    # The table, not the mapped class: a Core executemany, without the ORM's bulk bookkeeping.
+    # The table, not the mapped class: Core, without the ORM's bulk bookkeeping.
     statement = dialect.insert(DueMessage.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=["person_id", "kind", "slot"],
