@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Person
+
+_DUE_MESSAGES = cast(Table, DueMessage.__table__)
+"""The queue's table, for Core executemany updates (the ORM would want one row per object)."""
 
 LEASE = timedelta(minutes=2)
 """Longer than a send can take with Telegram's retries; short enough that a dead worker's
@@ -150,28 +153,46 @@ async def settle(
     )
 
 
-async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: str) -> None:
-    """Put a claimed row back in the queue for another attempt at ``at``."""
+async def retry_later(session: AsyncSession, retries: Sequence[tuple[int, datetime, str]]) -> None:
+    """Put claimed rows back in the queue for another attempt: (row id, when, why) each, in
+    one executemany."""
+    if not retries:
+        return
+    await session.execute(
+        update(_DUE_MESSAGES)
+        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
+        .values(
+            status=DueStatus.PENDING,
+            due_at=bindparam("b_due_at"),
+            lease_until=None,
+            last_error=bindparam("b_error"),
+        ),
+        [{"b_id": row_id, "b_due_at": at, "b_error": error[:200]} for row_id, at, error in retries],
+    )
+
+
+async def fail(session: AsyncSession, failures: Sequence[tuple[int, str]]) -> None:
+    """Give up on claimed rows: (row id, why) each, in one executemany."""
+    if not failures:
+        return
+    await session.execute(
+        update(_DUE_MESSAGES)
+        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
+        .values(status=DueStatus.FAILED, lease_until=None, last_error=bindparam("b_error")),
+        [{"b_id": row_id, "b_error": error[:200]} for row_id, error in failures],
+    )
+
+
+async def mark_blocked(session: AsyncSession, person_ids: Iterable[int], now: datetime) -> None:
+    """These people blocked the bot: stop owing them anything until they /start again."""
+    ids = sorted(person_ids)
+    if not ids:
+        return
+    await session.execute(
+        update(Person).where(Person.id.in_(ids), Person.blocked_at.is_(None)).values(blocked_at=now)
+    )
     await session.execute(
         update(DueMessage)
-        .where(DueMessage.id == row_id)
-        .values(status=DueStatus.PENDING, due_at=at, lease_until=None, last_error=error[:200])
+        .where(DueMessage.person_id.in_(ids), DueMessage.status == DueStatus.PENDING)
+        .values(status=DueStatus.CANCELLED)
     )
-
-
-async def fail(session: AsyncSession, row_id: int, error: str) -> None:
-    await session.execute(
-        update(DueMessage)
-        .where(DueMessage.id == row_id)
-        .values(status=DueStatus.FAILED, lease_until=None, last_error=error[:200])
-    )
-
-
-async def mark_blocked(session: AsyncSession, person_id: int, now: datetime) -> None:
-    """The person blocked the bot: stop owing them anything until they /start again."""
-    await session.execute(
-        update(Person)
-        .where(Person.id == person_id, Person.blocked_at.is_(None))
-        .values(blocked_at=now)
-    )
-    await cancel(session, person_id)
