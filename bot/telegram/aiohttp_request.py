@@ -7,7 +7,8 @@ a dependency, does the same request for a fraction of that. The semantics are th
 
 - the same defaults: 5 s to read the answer and to write a request (20 s for a request that
   uploads files), 5 s to connect, 1 s to wait for a free connection of the pool;
-- the same body: form fields with JSON-encoded values, ``multipart/form-data`` for uploads;
+- the same parameters: as one JSON body (see :func:`_body`), ``multipart/form-data`` for
+  uploads as ``HTTPXRequest`` sends them;
 - the same errors: any time-out is ``TimedOut`` (a full pool says so and that nothing was sent),
   any other failure of the connection is ``NetworkError``. Telegram's own answers (429, 403, 5xx)
   are turned into ``RetryAfter``, ``Forbidden``, ``NetworkError`` by ``BaseRequest`` itself.
@@ -21,6 +22,7 @@ own time-out rules there).
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -144,15 +146,21 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields, or a multipart form when files are uploaded, as ``HTTPXRequest`` sends."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | aiohttp.BytesPayload | None:
+    """A JSON body, or a multipart form when files are uploaded.
+
+    JSON, which the Bot API accepts as well as forms, is one ``json.dumps`` of the parameters;
+    a form would percent-encode every character of an already JSON-encoded keyboard, which
+    was a third of this transport's CPU per message.
+    """
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     if not request_data.contains_files:
-        return fields
+        return aiohttp.BytesPayload(
+            json.dumps(request_data.parameters).encode(), content_type="application/json"
+        )
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
