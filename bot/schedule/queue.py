@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,9 +95,7 @@ async def claim(
     if not await _anything_due(session, now):
         return []
     await session.execute(
-        update(DueMessage)
-        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
-        .values(status=DueStatus.PENDING)
+        update(DueMessage).where(_lease_expired(now)).values(status=DueStatus.PENDING)
     )
     due = (
         select(DueMessage.id)
@@ -128,12 +126,23 @@ async def _anything_due(session: AsyncSession, now: datetime) -> bool:
     )
     if earliest is not None and earliest <= now:
         return True
-    expired = await session.scalar(
-        select(DueMessage.id)
-        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
-        .limit(1)
-    )
+    expired = await session.scalar(select(DueMessage.id).where(_lease_expired(now)).limit(1))
     return expired is not None
+
+
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    """Claimed rows whose lease has run out.
+
+    ``due_at < now`` follows from the rest (a row is claimed once due, and its lease ends
+    later still) but lets SQLite seek ``ix_due_messages_status_due_at``: with statistics from
+    when every row was pending, it otherwise scanned the whole queue, on every tick
+    (BENCHMARKS.md).
+    """
+    return and_(
+        DueMessage.status == DueStatus.CLAIMED,
+        DueMessage.due_at < now,
+        DueMessage.lease_until < now,
+    )
 
 
 async def settle(
