@@ -16,7 +16,9 @@ a dependency, does the same request for a fraction of that. The semantics are th
 aiohttp has no time-out for writing alone: the write time-out bounds the whole request together
 with the others (``total`` = connect + write + read), the only place aiohttp can enforce it.
 Requests for ``getUpdates`` stay with python-telegram-bot's own transport (long polling has its
-own time-out rules there).
+own time-out rules there). Unlike httpx, the proxy variables of the environment
+(``HTTPS_PROXY``...) are not read: aiohttp's ``trust_env`` reads them again on every request,
+which measured as more than doubling this transport's CPU per message.
 """
 
 from __future__ import annotations
