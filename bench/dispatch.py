@@ -10,7 +10,8 @@ process of its own. The worker then times ticks with nothing due (the queue stil
 person's next check-in and reminder). Afterwards the benchmark checks that every person got
 exactly one message and that no due row is left claimed or pending for now.
 
-Transports: ``http`` is python-telegram-bot's default HTTPX transport over loopback to
+Transports: ``http`` is the bot's own HTTP transport (``bot.telegram.aiohttp_request``; or
+python-telegram-bot's HTTPX one with ``--http-client httpx``) over loopback to
 ``bot.botapi.LocalBotApi``; ``record`` is an in-process ``BaseRequest`` that answers without any
 network (the bot's own cost). ``--baseline`` adds the usual alternative: one
 ``JobQueue.run_daily`` job per person, its start-up time and memory.
@@ -138,6 +139,16 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         recorder = RecordingRequest(seed_data.FIRST_CHAT, args.people)
         application = build_application(
             settings, sessions, clock, rate_limiter=without_limits(), request=recorder
+        )
+    elif args.http_client == "httpx":
+        from telegram.request import HTTPXRequest
+
+        application = build_application(
+            settings,
+            sessions,
+            clock,
+            rate_limiter=without_limits(),
+            request=HTTPXRequest(connection_pool_size=256),
         )
     else:
         application = build_application(settings, sessions, clock, rate_limiter=without_limits())
@@ -344,6 +355,8 @@ def _child(role: str, args: argparse.Namespace, *extra: str) -> list[str]:
         str(args.concurrent_chats),
         "--idle-ticks",
         str(args.idle_ticks),
+        "--http-client",
+        args.http_client,
         *(["--profile", "--profile-top", str(args.profile_top)] if args.profile else []),
         *extra,
     ]
@@ -677,6 +690,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=CONCURRENT_CHATS,
         help="Dispatcher concurrent_chats (default: the bot's own)",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="http transport: the bot's own (aiohttp, default) or python-telegram-bot's HTTPX",
     )
     parser.add_argument("--idle-ticks", type=int, default=50, help="idle ticks to time")
     parser.add_argument(

@@ -71,7 +71,7 @@ class Conversations:
                 return
             now = self._clock.now()
             if blocked:
-                await mark_blocked(session, person.id, now)
+                await mark_blocked(session, [person.id], now)
             elif person.blocked_at is not None:
                 person.blocked_at = None
                 episode = await repository.current_episode(session, person.id)

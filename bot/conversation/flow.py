@@ -7,6 +7,7 @@ restart, knows which question an answer belongs to.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
@@ -73,8 +74,10 @@ def question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...] = ()
     return Outgoing(text, buttons=buttons, turn=turn.conversation_row().turn)
 
 
+@functools.cache
 def pain_buttons() -> tuple[tuple[Button, ...], ...]:
-    """0-10 in two rows that fit a phone screen."""
+    """0-10 in two rows that fit a phone screen; immutable, so built once (every check-in
+    asks it)."""
     scores = [Button(str(score), str(score)) for score in range(care.PAIN_MIN, care.PAIN_MAX + 1)]
     return (tuple(scores[:6]), tuple(scores[6:]))
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care
@@ -47,7 +48,8 @@ class _Plain:
     row: DueMessage
     person: Person
     episode: Episode
-    conversation: Conversation | None
+    turn: int | None
+    """The conversation's turn, or None when the person has no conversation row yet."""
     today: str
     day: int
 
@@ -64,41 +66,48 @@ async def prepare_checkins(
             select(Person).where(Person.id.in_(person_ids)).order_by(Person.id).with_for_update()
         )
     }
-    episodes: dict[int, Episode] = {}
-    for episode in await session.scalars(
-        select(Episode)
-        .where(Episode.person_id.in_(person_ids), Episode.status == EpisodeStatus.ACTIVE)
-        .order_by(Episode.started_at)
-    ):
-        episodes[episode.person_id] = episode  # the newest active one wins
-    conversations = {
-        conversation.person_id: conversation
-        for conversation in await session.scalars(
-            select(Conversation).where(Conversation.person_id.in_(person_ids))
-        )
-    }
     todays = {
         person.id: now.astimezone(zone_of(person)).date().isoformat()
         for person in people.values()
         if person.timezone is not None
     }
-    # Anything already asked today, or still unanswered from before, needs the full path.
-    # Two index-friendly reads rather than one OR, which PostgreSQL answers with a scan.
-    episode_ids = [episode.id for episode in episodes.values()]
-    busy = set(
-        await session.scalars(
-            select(CheckIn.episode_id).where(
-                CheckIn.episode_id.in_(episode_ids), CheckIn.status == CheckInStatus.SENT
-            )
-        )
-    ) | set(
-        await session.scalars(
-            select(CheckIn.episode_id).where(
-                CheckIn.episode_id.in_(episode_ids),
-                CheckIn.slot >= min(todays.values(), default=""),
-            )
-        )
+    # Anything already asked today, or still unanswered from before, needs the full path. Both
+    # are read with the episodes, as correlated scalar subqueries with LIMIT 1: PostgreSQL runs
+    # those as one (episode_id, slot) index probe per episode, whatever its statistics say.
+    # A read of check_ins by a list of episode ids, or an EXISTS (which PostgreSQL may hash),
+    # was planned as a scan of the whole table when the statistics were stale, so its cost
+    # grew with the table (BENCHMARKS.md).
+    unanswered = (
+        select(CheckIn.id)
+        .where(CheckIn.episode_id == Episode.id, CheckIn.status == CheckInStatus.SENT)
+        .limit(1)
+        .scalar_subquery()
     )
+    asked_today = (
+        select(CheckIn.id)
+        .where(CheckIn.episode_id == Episode.id, CheckIn.slot >= min(todays.values(), default=""))
+        .limit(1)
+        .scalar_subquery()
+    )
+    episodes: dict[int, Episode] = {}
+    busy: set[int] = set()
+    for episode, unanswered_id, asked_id in await session.execute(
+        select(Episode, unanswered, asked_today)
+        .where(Episode.person_id.in_(person_ids), Episode.status == EpisodeStatus.ACTIVE)
+        .order_by(Episode.started_at)
+    ):
+        episodes[episode.person_id] = episode  # the newest active one wins
+        if unanswered_id is not None or asked_id is not None:
+            busy.add(episode.id)
+    # Only the step and the turn are needed: plain rows, not ORM objects to track and flush.
+    conversations = {
+        person_id: (step, turn)
+        for person_id, step, turn in await session.execute(
+            select(Conversation.person_id, Conversation.step, Conversation.turn).where(
+                Conversation.person_id.in_(person_ids)
+            )
+        )
+    }
     plain: list[_Plain] = []
     left: list[DueMessage] = []
     seen: set[int] = set()
@@ -113,63 +122,89 @@ async def prepare_checkins(
             or person.blocked_at is not None
             or person.id not in todays
             or active.id in busy
-            or (conversation is not None and conversation.step != IDLE)
+            or (conversation is not None and conversation[0] != IDLE)
             or person.id in seen
         ):
             left.append(row)
             continue
         seen.add(person.id)
         day = care.episode_day(active.onset_at, now, zone_of(person))
-        plain.append(_Plain(row, person, active, conversation, todays[person.id], day))
+        turn = conversation[1] if conversation is not None else None
+        plain.append(_Plain(row, person, active, turn, todays[person.id], day))
     if not plain:
         return [], left
-    # Plain executemany, then one read of the new ids: SQLite cannot return the ids of a
-    # multi-row insert in parameter order, and falls back to one statement per row if asked.
-    await session.execute(
-        insert(CheckIn),
-        [
-            {
-                "episode_id": item.episode.id,
-                "person_id": item.person.id,
-                "slot": item.today,
-                "day": item.day,
-                "due_at": item.row.due_at,
-                "sent_at": now,
-                "status": CheckInStatus.SENT,
-                "red_flags": [],
-            }
-            for item in plain
-        ],
-    )
+    # Core, not the ORM's bulk insert. With RETURNING, SQLAlchemy sends the rows as multi-row
+    # INSERTs ("insertmanyvalues") instead of one execution per row; the new ids come back with
+    # their (episode, slot), so their order does not matter.
+    check_ins = cast(Table, CheckIn.__table__)
     new_ids = {
         (episode_id, slot): check_in_id
         for check_in_id, episode_id, slot in await session.execute(
-            select(CheckIn.id, CheckIn.episode_id, CheckIn.slot).where(
-                CheckIn.episode_id.in_([item.episode.id for item in plain]),
-                CheckIn.slot.in_({item.today for item in plain}),
-            )
+            insert(check_ins).returning(check_ins.c.id, check_ins.c.episode_id, check_ins.c.slot),
+            [
+                {
+                    "episode_id": item.episode.id,
+                    "person_id": item.person.id,
+                    "slot": item.today,
+                    "day": item.day,
+                    "due_at": item.row.due_at,
+                    "sent_at": now,
+                    "status": CheckInStatus.SENT,
+                    "red_flags": [],
+                }
+                for item in plain
+            ],
         )
     }
     check_in_ids = [new_ids[(item.episode.id, item.today)] for item in plain]
     prepared: list[PreparedCheckin] = []
     owed: list[Owed] = []
+    updated: list[dict[str, Any]] = []
+    created: list[dict[str, Any]] = []
     for item, check_in_id in zip(plain, check_in_ids, strict=True):
-        conversation = item.conversation
-        if conversation is None:
-            conversation = Conversation(person_id=item.person.id, turn=0, updated_at=now)
-            session.add(conversation)
-        conversation.step = CheckinPain.name
-        conversation.answers = {"check_in_id": check_in_id, "episode_id": item.episode.id}
-        conversation.turn += 1
-        conversation.updated_at = now
-        prepared.append(
-            PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, conversation.turn))
+        turn = (item.turn or 0) + 1
+        (created if item.turn is None else updated).append(
+            {
+                "b_person_id": item.person.id,
+                "b_turn": turn,
+                "b_answers": {"check_in_id": check_in_id, "episode_id": item.episode.id},
+            }
         )
+        prepared.append(PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, turn)))
         following = next_slot(item.person, item.episode, now, {item.today})
         if following is not None:
             owed.append(Owed(item.person.id, DueKind.CHECKIN, following.key, following.due_at))
         reminder = care.reminder_at(now, zone_of(item.person))
         if reminder is not None and (following is None or reminder < following.due_at):
             owed.append(Owed(item.person.id, DueKind.REMINDER, item.today, reminder))
+    await _ask_checkin_pain(session, updated, created, now)
     await owe(session, owed, now)
     return prepared, left
+
+
+async def _ask_checkin_pain(
+    session: AsyncSession,
+    updated: list[dict[str, Any]],
+    created: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Move each conversation to the check-in's pain question: one executemany UPDATE for the
+    people who have a conversation row, one INSERT for those who do not yet."""
+    conversations = cast(Table, Conversation.__table__)
+    values = {
+        "step": CheckinPain.name,
+        "answers": bindparam("b_answers"),
+        "turn": bindparam("b_turn"),
+        "updated_at": now,
+    }
+    if updated:
+        await session.execute(
+            update(conversations)
+            .where(conversations.c.person_id == bindparam("b_person_id"))
+            .values(values),
+            updated,
+        )
+    if created:
+        await session.execute(
+            insert(conversations).values(person_id=bindparam("b_person_id"), **values), created
+        )

@@ -227,9 +227,6 @@ class Dispatcher:
         async with self._sessions.begin() as session:
             await queue.settle(session, outcomes.sent, DueStatus.SENT, now)
             await queue.settle(session, outcomes.nothing_to_send, DueStatus.CANCELLED, now)
-            for row_id, at, reason in outcomes.retry:
-                await queue.retry_later(session, row_id, at, reason)
-            for row_id, reason in outcomes.failed:
-                await queue.fail(session, row_id, reason)
-            for person_id in outcomes.blocked_people:
-                await queue.mark_blocked(session, person_id, now)
+            await queue.retry_later(session, outcomes.retry)
+            await queue.fail(session, outcomes.failed)
+            await queue.mark_blocked(session, outcomes.blocked_people, now)

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Person
+
+_DUE_MESSAGES = cast(Table, DueMessage.__table__)
+"""The queue's table, for Core executemany updates (the ORM would want one row per object)."""
 
 LEASE = timedelta(minutes=2)
 """Longer than a send can take with Telegram's retries; short enough that a dead worker's
@@ -56,7 +59,8 @@ async def owe(session: AsyncSession, owed: Iterable[Owed], now: datetime) -> Non
     if not rows:
         return
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DueMessage)
+    # The table, not the mapped class: Core, without the ORM's bulk bookkeeping.
+    statement = dialect.insert(DueMessage.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=["person_id", "kind", "slot"],
         set_={
@@ -91,9 +95,7 @@ async def claim(
     if not await _anything_due(session, now):
         return []
     await session.execute(
-        update(DueMessage)
-        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
-        .values(status=DueStatus.PENDING)
+        update(DueMessage).where(_lease_expired(now)).values(status=DueStatus.PENDING)
     )
     due = (
         select(DueMessage.id)
@@ -124,12 +126,23 @@ async def _anything_due(session: AsyncSession, now: datetime) -> bool:
     )
     if earliest is not None and earliest <= now:
         return True
-    expired = await session.scalar(
-        select(DueMessage.id)
-        .where(DueMessage.status == DueStatus.CLAIMED, DueMessage.lease_until < now)
-        .limit(1)
-    )
+    expired = await session.scalar(select(DueMessage.id).where(_lease_expired(now)).limit(1))
     return expired is not None
+
+
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    """Claimed rows whose lease has run out.
+
+    ``due_at < now`` follows from the rest (a row is claimed once due, and its lease ends
+    later still) but lets SQLite seek ``ix_due_messages_status_due_at``: with statistics from
+    when every row was pending, it otherwise scanned the whole queue, on every tick
+    (BENCHMARKS.md).
+    """
+    return and_(
+        DueMessage.status == DueStatus.CLAIMED,
+        DueMessage.due_at < now,
+        DueMessage.lease_until < now,
+    )
 
 
 async def settle(
@@ -149,28 +162,46 @@ async def settle(
     )
 
 
-async def retry_later(session: AsyncSession, row_id: int, at: datetime, error: str) -> None:
-    """Put a claimed row back in the queue for another attempt at ``at``."""
+async def retry_later(session: AsyncSession, retries: Sequence[tuple[int, datetime, str]]) -> None:
+    """Put claimed rows back in the queue for another attempt: (row id, when, why) each, in
+    one executemany."""
+    if not retries:
+        return
+    await session.execute(
+        update(_DUE_MESSAGES)
+        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
+        .values(
+            status=DueStatus.PENDING,
+            due_at=bindparam("b_due_at"),
+            lease_until=None,
+            last_error=bindparam("b_error"),
+        ),
+        [{"b_id": row_id, "b_due_at": at, "b_error": error[:200]} for row_id, at, error in retries],
+    )
+
+
+async def fail(session: AsyncSession, failures: Sequence[tuple[int, str]]) -> None:
+    """Give up on claimed rows: (row id, why) each, in one executemany."""
+    if not failures:
+        return
+    await session.execute(
+        update(_DUE_MESSAGES)
+        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
+        .values(status=DueStatus.FAILED, lease_until=None, last_error=bindparam("b_error")),
+        [{"b_id": row_id, "b_error": error[:200]} for row_id, error in failures],
+    )
+
+
+async def mark_blocked(session: AsyncSession, person_ids: Iterable[int], now: datetime) -> None:
+    """These people blocked the bot: stop owing them anything until they /start again."""
+    ids = sorted(person_ids)
+    if not ids:
+        return
+    await session.execute(
+        update(Person).where(Person.id.in_(ids), Person.blocked_at.is_(None)).values(blocked_at=now)
+    )
     await session.execute(
         update(DueMessage)
-        .where(DueMessage.id == row_id)
-        .values(status=DueStatus.PENDING, due_at=at, lease_until=None, last_error=error[:200])
+        .where(DueMessage.person_id.in_(ids), DueMessage.status == DueStatus.PENDING)
+        .values(status=DueStatus.CANCELLED)
     )
-
-
-async def fail(session: AsyncSession, row_id: int, error: str) -> None:
-    await session.execute(
-        update(DueMessage)
-        .where(DueMessage.id == row_id)
-        .values(status=DueStatus.FAILED, lease_until=None, last_error=error[:200])
-    )
-
-
-async def mark_blocked(session: AsyncSession, person_id: int, now: datetime) -> None:
-    """The person blocked the bot: stop owing them anything until they /start again."""
-    await session.execute(
-        update(Person)
-        .where(Person.id == person_id, Person.blocked_at.is_(None))
-        .values(blocked_at=now)
-    )
-    await cancel(session, person_id)

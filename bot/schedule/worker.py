@@ -10,7 +10,6 @@ import asyncio
 
 from sqlalchemy import func, or_, select
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -19,6 +18,7 @@ from bot.db.models import DueMessage, DueStatus
 from bot.schedule.digest import DailyDigest
 from bot.schedule.dispatcher import CONCURRENT_CHATS, Dispatcher
 from bot.schedule.jobs import build_scheduler
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.app import file_url
 from bot.telegram.ratelimit import ChatRateLimiter, without_limits
 
@@ -36,8 +36,8 @@ async def run_worker(settings: Settings, *, until_idle: bool) -> None:
         base_url=settings.telegram.api_base_url,
         base_file_url=file_url(settings.telegram.api_base_url),
         rate_limiter=ChatRateLimiter() if settings.telegram.rate_limits else without_limits(),
-        # One connection per chat sent to at once; httpx's default of one serialises them.
-        request=HTTPXRequest(connection_pool_size=CONCURRENT_CHATS),
+        # One connection per chat sent to at once.
+        request=AiohttpRequest(connection_pool_size=CONCURRENT_CHATS),
     )
     try:
         async with bot:

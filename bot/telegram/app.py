@@ -35,6 +35,7 @@ from bot.conversation.engine import Conversations
 from bot.schedule.digest import DailyDigest
 from bot.schedule.dispatcher import Dispatcher
 from bot.schedule.jobs import build_scheduler
+from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
@@ -84,7 +85,8 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The bot. ``run_schedule`` starts the due queue's clock with the application (a live
     process); tests and the demo drive :class:`Dispatcher` themselves with a moved clock.
-    ``rate_limiter`` defaults to Telegram's limits; tests and benchmarks pass their own."""
+    ``rate_limiter`` defaults to Telegram's limits; tests and benchmarks pass their own.
+    ``request`` defaults to :class:`AiohttpRequest` for everything but ``getUpdates``."""
     token = settings.require_token().get_secret_value()
     dispatcher = Dispatcher(sessions, settings, clock)
     digest = DailyDigest(sessions, settings, clock)
@@ -116,9 +118,8 @@ def build_application(
         .rate_limiter(rate_limiter or _default_limiter(settings))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .request(request or AiohttpRequest())
     )
-    if request is not None:
-        builder = builder.request(request)
     application = builder.build()
     conversations = Conversations(sessions, settings, clock)
     delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)

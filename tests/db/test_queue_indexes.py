@@ -44,3 +44,52 @@ async def test_the_claim_reads_in_delivery_order_from_an_index(engine: AsyncEngi
     )
     plan = await _plan(engine, _sql(engine, claim))
     assert "ix_due_messages_" in plan, plan
+
+
+async def test_the_expired_lease_probe_seeks_an_index_even_with_stale_statistics(
+    engine: AsyncEngine,
+) -> None:
+    """Statistics taken while every row was pending (one status value) made SQLite scan the
+    whole queue for expired leases on every tick once the rows had been sent."""
+    from sqlalchemy import insert, update
+
+    from bot.db.models import DUE_PRIORITY, DueKind, Person, PersonStatus
+    from bot.schedule.queue import _lease_expired
+
+    async with engine.begin() as connection:
+        person_id = (
+            await connection.execute(
+                insert(Person)
+                .values(
+                    telegram_user_id=1,
+                    chat_id=1,
+                    language="en",
+                    status=PersonStatus.ACTIVE,
+                    missed_in_a_row=0,
+                    created_at=NOW,
+                )
+                .returning(Person.id)
+            )
+        ).scalar_one()
+        await connection.execute(
+            insert(DueMessage),
+            [
+                {
+                    "person_id": person_id,
+                    "kind": DueKind.CHECKIN,
+                    "slot": f"slot-{index}",
+                    "due_at": NOW,
+                    "priority": DUE_PRIORITY[DueKind.CHECKIN],
+                    "status": DueStatus.PENDING,
+                    "attempts": 0,
+                    "payload": {},
+                    "created_at": NOW,
+                }
+                for index in range(200)
+            ],
+        )
+        await connection.execute(text("ANALYZE"))
+        await connection.execute(update(DueMessage).values(status=DueStatus.SENT))
+    probe = select(DueMessage.id).where(_lease_expired(NOW)).limit(1)
+    plan = await _plan(engine, _sql(engine, probe))
+    assert "ix_due_messages_" in plan, plan

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from telegram.ext import ExtBot
 
 from bot.botapi import LocalBotApi
 from bot.clock import ManualClock
 from bot.config import load_settings
+from bot.conversation.checkin import CheckinPain
 from bot.db.engine import create_engine, session_factory
+from bot.db.models import CheckIn, Conversation
 from bot.schedule.dispatcher import Dispatcher
 from bot.telegram.ratelimit import without_limits
 from tests.e2e.seed import seed_due_checkins
@@ -42,7 +44,24 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
         async with bot:
             event.listen(engine.sync_engine, "before_cursor_execute", count)
             sent = await Dispatcher(sessions, settings, ManualClock(NOW)).tick(bot)
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+    async with sessions() as session:
+        asked = {
+            conversation.person_id: conversation
+            for conversation in await session.scalars(select(Conversation))
+        }
+        check_ins = {
+            check_in.person_id: check_in for check_in in await session.scalars(select(CheckIn))
+        }
     await engine.dispose()
+    # Everyone is now on the pain question of the check-in that was just sent.
+    assert len(asked) == len(check_ins) == people
+    for person_id, conversation in asked.items():
+        assert (conversation.step, conversation.turn) == (CheckinPain.name, 1)
+        assert conversation.answers == {
+            "check_in_id": check_ins[person_id].id,
+            "episode_id": check_ins[person_id].episode_id,
+        }
     return sent, len(statements)
 
 

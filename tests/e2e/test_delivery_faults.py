@@ -132,3 +132,42 @@ async def test_escalations_go_ahead_of_a_backlog_of_checkins(bot: BotUnderTest) 
     async with bot.sessions.begin() as session:
         [first] = await queue.claim(session, bot.clock.now(), 1)
     assert first.kind is DueKind.ESCALATION
+
+
+async def test_a_batch_of_failures_is_settled_in_one_update_each(bot: BotUnderTest) -> None:
+    from sqlalchemy import event
+
+    people = [bot.api.person(7200 + index, f"Q{index}") for index in range(3)]
+    for person in people:
+        await enrol(bot, person)
+    bot.api.faults.server_error("sendMessage", people[0].chat_id, status=502)
+    bot.api.faults.server_error("sendMessage", people[1].chat_id, status=503)
+    bot.api.faults.retry_after(30, "sendMessage", people[2].chat_id)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = bot.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert await bot.tick_at(TUESDAY_9) == 0
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    retries = [s for s in statements if s.startswith("UPDATE due_messages") and "last_error=" in s]
+    assert len(retries) == 1, retries
+    async with bot.sessions() as session:
+        rows = list(
+            await session.scalars(
+                select(DueMessage)
+                .where(DueMessage.kind == DueKind.CHECKIN, DueMessage.slot == "2026-11-24")
+                .order_by(DueMessage.person_id)
+            )
+        )
+    assert [row.status for row in rows] == [DueStatus.PENDING] * 3
+    assert [row.due_at for row in rows] == [
+        TUESDAY_9 + BACKOFF,
+        TUESDAY_9 + BACKOFF,
+        TUESDAY_9 + timedelta(seconds=30),
+    ]
+    assert [(row.last_error or "")[:3] for row in rows] == ["Net", "Net", "429"]
