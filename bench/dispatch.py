@@ -2,6 +2,7 @@
 
     python bench/dispatch.py                                  # 2,000 people, every scenario
     python bench/dispatch.py --people 10000 100000 --baseline # the documented full run
+    python bench/dispatch.py --people 10000 --database postgresql --workers 2  # together
 
 Each scenario (database x transport x N) runs on a fresh database, seeded with Core bulk
 inserts (timed, not part of the figures), and is drained by ``Dispatcher.tick`` in a fresh
@@ -166,6 +167,11 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     result["rss_before_tick_mib"] = proc_stats.rss_mib()
     result["peak_rss_before_tick_mib"] = proc_stats.peak_rss_mib()
     result["peak_reset"] = proc_stats.reset_peak()
+    if args.workers > 1:
+        # Several workers start draining together: each says it is ready, then waits for "go".
+        print("ready", flush=True)
+        sys.stdin.readline()
+    result["tick_started_at"] = time.time()
     profile = cProfile.Profile() if args.profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
@@ -174,6 +180,7 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     if profile is not None:
         profile.disable()
     tick_wall, tick_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result["tick_ended_at"] = time.time()
     result["peak_rss_tick_mib"] = proc_stats.peak_rss_mib()
     result["rss_after_tick_mib"] = proc_stats.rss_mib()
     inside = sum(phases.wall.values())
@@ -201,6 +208,8 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     result["idle_wall"] = idle_wall
     if recorder is not None:
         result["histogram"] = recorder.histogram()
+        if args.workers > 1:
+            result["per_chat"] = recorder.per_chat.hex()
         result["other_chats"] = recorder.other_chats
         result["calls"] = recorder.calls
     await application.shutdown()
@@ -284,9 +293,12 @@ class Scenario:
     people: int
     database: str
     transport: str
+    workers: int = 1
     seed_seconds: float = 0.0
     register_seconds: float | None = None
     worker: dict[str, Any] = field(default_factory=dict)
+    """One worker's figures, or with several workers their sum (wall: first start to last end)."""
+    each_worker: list[dict[str, Any]] = field(default_factory=list)
     histogram: dict[int, int] = field(default_factory=dict)
     drained: dict[str, Any] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
@@ -357,6 +369,8 @@ def _child(role: str, args: argparse.Namespace, *extra: str) -> list[str]:
         str(args.idle_ticks),
         "--http-client",
         args.http_client,
+        "--workers",
+        str(args.workers),
         *(["--profile", "--profile-top", str(args.profile_top)] if args.profile else []),
         *extra,
     ]
@@ -372,6 +386,64 @@ def _run_json(command: list[str], timeout: float) -> dict[str, Any]:
         command, stdout=subprocess.PIPE, text=True, timeout=timeout, env=_environment(), check=True
     )
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def _run_together(command: list[str], workers: int, timeout: float) -> list[dict[str, Any]]:
+    """Start ``workers`` copies of a worker, let them drain at the same moment, read each one's
+    JSON."""
+    children = [
+        subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_environment()
+        )
+        for _ in range(workers)
+    ]
+    for child in children:
+        assert child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            raise RuntimeError("a worker did not get ready")
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    results: list[dict[str, Any]] = []
+    for child in children:
+        out, _ = child.communicate(timeout=timeout)
+        if child.returncode != 0:
+            raise subprocess.CalledProcessError(child.returncode, command)
+        results.append(dict(json.loads(out.strip().splitlines()[-1])))
+    return results
+
+
+def _combine(workers: Sequence[dict[str, Any]], people: int) -> dict[str, Any]:
+    """Several workers' figures as one: their work summed over the span from the first start
+    to the last end, memory the largest, the messages per chat added up."""
+    span = max(w["tick_ended_at"] for w in workers) - min(w["tick_started_at"] for w in workers)
+    combined: dict[str, Any] = {
+        "delivered": sum(w["delivered"] for w in workers),
+        "tick_wall": span,
+        "tick_cpu": sum(w["tick_cpu"] for w in workers),
+        "batches": sum(w["batches"] for w in workers),
+        "idle_cpu": [tick for w in workers for tick in w["idle_cpu"]],
+        "idle_wall": [tick for w in workers for tick in w["idle_wall"]],
+        "other_chats": sum(w.get("other_chats", 0) for w in workers),
+    }
+    for key in ("phase_wall", "phase_cpu", "rows"):
+        combined[key] = {
+            name: sum(w[key].get(name, 0) for w in workers) for name in workers[0][key]
+        }
+    for key in workers[0]:
+        if key.endswith("_mib"):
+            combined[key] = max(w[key] for w in workers)
+    if "per_chat" in workers[0]:
+        per_chat = [0] * people
+        for w in workers:
+            for index, count in enumerate(bytes.fromhex(w.pop("per_chat"))):
+                per_chat[index] += count
+        histogram: dict[int, int] = {}
+        for count in per_chat:
+            histogram[count] = histogram.get(count, 0) + 1
+        combined["histogram"] = histogram
+    return combined
 
 
 def run_scenario(scenario: Scenario, args: argparse.Namespace) -> None:
@@ -424,7 +496,11 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace) -> None:
                 "--api-base-url",
                 base_url,
             )
-            scenario.worker = _run_json(command, args.timeout)
+            if scenario.workers == 1:
+                scenario.worker = _run_json(command, args.timeout)
+            else:
+                scenario.each_worker = _run_together(command, scenario.workers, args.timeout)
+                scenario.worker = _combine(scenario.each_worker, scenario.people)
             if server is not None:
                 with urllib.request.urlopen(base_url.removesuffix("/bot") + "/bench/counts") as got:
                     counts = json.load(got)
@@ -554,8 +630,9 @@ def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:
             continue
         rows, wall = w["rows"], w["phase_wall"]
         messages = sum(count * chats for count, chats in s.histogram.items())
+        transport = s.transport if s.workers == 1 else f"{s.transport} x{s.workers} workers"
         lines.append(
-            f"| {s.database} | {s.transport} | {s.people:,} | {w['tick_wall']:.2f} "
+            f"| {s.database} | {transport} | {s.people:,} | {w['tick_wall']:.2f} "
             f"| **{_rate(s):,.0f}** "
             f"| {rows.get('claimed', 0) / max(wall.get('claim', 0), 1e-9):,.0f} "
             f"| {rows.get('prepared', 0) / max(wall.get('prepare', 0), 1e-9):,.0f} "
@@ -565,6 +642,23 @@ def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:
             f"| {_median_ms(w['idle_wall']):.2f} "
             f"| {'yes' if not s.problems else 'NO'} |"
         )
+    return lines
+
+
+def worker_table(scenarios: Sequence[Scenario]) -> list[str]:
+    """Each worker of a several-worker scenario: its own drain and rate."""
+    lines = [
+        "| database | transport | people | worker | delivered | drain (s) | messages/s "
+        "| CPU of drain (s) | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in scenarios:
+        for number, w in enumerate(s.each_worker, start=1):
+            lines.append(
+                f"| {s.database} | {s.transport} | {s.people:,} | {number} | {w['delivered']:,} "
+                f"| {w['tick_wall']:.2f} | {w['delivered'] / w['tick_wall']:,.0f} "
+                f"| {w['tick_cpu']:.2f} | {w['peak_rss_process_mib']:.0f} |"
+            )
     return lines
 
 
@@ -639,8 +733,9 @@ def goal_lines(scenarios: Sequence[Scenario]) -> list[str]:
         for s in done:
             if s.transport == transport and s.people == biggest:
                 rate = _rate(s)
+                who = "per worker" if s.workers == 1 else f"with {s.workers} workers together"
                 lines.append(
-                    f"- >= {goal:,.0f} messages/s per worker, {transport}, {s.database}, "
+                    f"- >= {goal:,.0f} messages/s {who}, {transport}, {s.database}, "
                     f"{s.people:,} people: {verdict(rate >= goal)} ({rate:,.0f}/s)"
                 )
     for s in done:
@@ -702,12 +797,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--profile", action="store_true", help="cProfile the drain (slower), print to stderr"
     )
     parser.add_argument("--profile-top", type=int, default=30)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes draining together (PostgreSQL only; the figures are their sum)",
+    )
     parser.add_argument("--timeout", type=float, default=3_600, help="seconds per worker")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument("--role", choices=("main", "worker", "server", "baseline"), default="main")
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--api-base-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if (
+        args.role == "main"
+        and args.workers > 1
+        and (args.database != "postgresql" or args.idle_only or args.profile)
+    ):
+        parser.error("--workers needs --database postgresql, and no --idle-only or --profile")
     if args.role != "main":
         args.people = args.people[0]
     return args
@@ -734,7 +841,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.idle_only:
         transports = ["idle"]
     scenarios = [
-        Scenario(people, database, transport)
+        Scenario(people, database, transport, args.workers)
         for people in args.people
         for database in databases
         for transport in transports
@@ -763,6 +870,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *phase_table(scenarios),
     ]
+    if args.workers > 1:
+        report += [
+            "",
+            f"{args.workers} workers drained each queue together: messages/s above is all of "
+            "them over the span from the first start to the last end, the step rates are "
+            "rows over the workers' summed time in that step. Each worker:",
+            "",
+            *worker_table(scenarios),
+        ]
     if any(s.transport == "idle" for s in scenarios):
         report += ["", "Idle ticks (nothing due):", "", *idle_table(scenarios)]
     if baselines:
