@@ -19,7 +19,7 @@ from bot import care, texts
 from bot.conversation.turn import Outgoing, Turn
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Escalation
 from bot.pseudonym import pseudonym
-from bot.schedule.queue import LEASE
+from bot.schedule.queue import LEASE, Claimed
 
 
 async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:
@@ -84,7 +84,7 @@ def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgo
     )
 
 
-async def render_undelivered(turn: Turn, queued: DueMessage) -> bool:
+async def render_undelivered(turn: Turn, queued: Claimed) -> bool:
     """The queue's retry of escalations whose first delivery did not complete."""
     ids = [int(value) for value in queued.payload.get("escalation_ids", [])]
     rows = list(

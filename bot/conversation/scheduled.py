@@ -19,15 +19,14 @@ from bot.db.models import (
     CheckIn,
     CheckInStatus,
     DueKind,
-    DueMessage,
     EpisodeStatus,
     PersonStatus,
 )
 from bot.schedule.plan import next_slot, zone_of
-from bot.schedule.queue import Owed, cancel, owe
+from bot.schedule.queue import Claimed, Owed, cancel, owe
 
 
-async def prepare(turn: Turn, row: DueMessage) -> bool:
+async def prepare(turn: Turn, row: Claimed) -> bool:
     """Put what ``row`` should say into ``turn``; False when there is nothing to send."""
     if row.kind is DueKind.ESCALATION:
         return await render_undelivered(turn, row)
@@ -54,7 +53,7 @@ async def prepare(turn: Turn, row: DueMessage) -> bool:
     return bool(turn.outgoing)
 
 
-async def _checkin(turn: Turn, row: DueMessage) -> None:
+async def _checkin(turn: Turn, row: Claimed) -> None:
     """Today's check-in, at most one catch-up after downtime, then owe the next one."""
     person = turn.require_person()
     episode = await repository.current_episode(turn.session, person.id)
@@ -101,7 +100,7 @@ async def _count_missed(turn: Turn, episode_id: int, today: str) -> None:
         turn.require_person().missed_in_a_row += len(missed)
 
 
-async def _reminder(turn: Turn, row: DueMessage) -> bool:
+async def _reminder(turn: Turn, row: Claimed) -> bool:
     """One reminder, only while that day's check-in is still the open question."""
     if turn.step != CheckinPain.name:
         return False
@@ -129,7 +128,7 @@ async def _follow_up_end(turn: Turn) -> None:
     turn.say(texts.CHRONIC_END)
 
 
-async def _tip(turn: Turn, row: DueMessage) -> bool:
+async def _tip(turn: Turn, row: Claimed) -> bool:
     """PH-PREVENT: the weekly tips after recovery; the last one ends the follow-up."""
     number = int(row.payload.get("number", 0))
     if number not in texts.PREVENTION_TIPS:

@@ -26,26 +26,25 @@ from bot.db.models import (
     CheckInStatus,
     Conversation,
     DueKind,
-    DueMessage,
     Episode,
     EpisodeStatus,
     Person,
     PersonStatus,
 )
 from bot.schedule.plan import next_slot, zone_of
-from bot.schedule.queue import Owed, owe
+from bot.schedule.queue import Claimed, Owed, owe
 
 
 @dataclass(frozen=True)
 class PreparedCheckin:
-    row: DueMessage
+    row: Claimed
     person: Person
     message: Outgoing
 
 
 @dataclass(frozen=True)
 class _Plain:
-    row: DueMessage
+    row: Claimed
     person: Person
     episode: Episode
     turn: int | None
@@ -55,8 +54,8 @@ class _Plain:
 
 
 async def prepare_checkins(
-    session: AsyncSession, rows: Sequence[DueMessage], now: datetime
-) -> tuple[list[PreparedCheckin], list[DueMessage]]:
+    session: AsyncSession, rows: Sequence[Claimed], now: datetime
+) -> tuple[list[PreparedCheckin], list[Claimed]]:
     """Prepare the plain check-in rows of ``rows``; return them and the rows left over."""
     person_ids = sorted({row.person_id for row in rows})
     # Locked in id order, so batches that share people never deadlock.
@@ -109,7 +108,7 @@ async def prepare_checkins(
         )
     }
     plain: list[_Plain] = []
-    left: list[DueMessage] = []
+    left: list[Claimed] = []
     seen: set[int] = set()
     for row in rows:
         person = people.get(row.person_id)

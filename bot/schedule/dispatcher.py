@@ -112,7 +112,7 @@ class Dispatcher:
             )
         return due_at
 
-    async def _prepare(self, batch: Sequence[DueMessage]) -> tuple[list[Prepared], Outcomes]:
+    async def _prepare(self, batch: Sequence[queue.Claimed]) -> tuple[list[Prepared], Outcomes]:
         outcomes = Outcomes()
         prepared: list[Prepared] = []
         now = self._clock.now()
@@ -154,7 +154,7 @@ class Dispatcher:
         prepared.sort(key=lambda item: order[item.row_id])
         return prepared, outcomes
 
-    async def _prepare_one(self, row: DueMessage, now: datetime) -> Prepared | None:
+    async def _prepare_one(self, row: queue.Claimed, now: datetime) -> Prepared | None:
         """Decide what ``row`` says, in its own short transaction under the person's lock.
 
         One transaction per row keeps each lock brief and one bad row from holding back the
