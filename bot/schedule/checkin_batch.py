@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -35,18 +35,39 @@ from bot.schedule.plan import next_slot, zone_of
 from bot.schedule.queue import Claimed, Owed, owe
 
 
+@dataclass(frozen=True, slots=True)
+class PlainPerson:
+    """What the batch reads of a person: plain values, not a ``Person`` for the ORM to track
+    (the identity map and attribute instrumentation cost more than the rest of the row's
+    work)."""
+
+    id: int
+    chat_id: int
+    status: PersonStatus
+    blocked_at: datetime | None
+    timezone: str | None
+    checkin_time: time | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PlainEpisode:
+    id: int
+    person_id: int
+    onset_at: datetime
+
+
 @dataclass(frozen=True)
 class PreparedCheckin:
     row: Claimed
-    person: Person
+    person: PlainPerson
     message: Outgoing
 
 
 @dataclass(frozen=True)
 class _Plain:
     row: Claimed
-    person: Person
-    episode: Episode
+    person: PlainPerson
+    episode: _PlainEpisode
     turn: int | None
     """The conversation's turn, or None when the person has no conversation row yet."""
     today: str
@@ -61,8 +82,21 @@ async def prepare_checkins(
     # Locked in id order, so batches that share people never deadlock.
     people = {
         person.id: person
-        for person in await session.scalars(
-            select(Person).where(Person.id.in_(person_ids)).order_by(Person.id).with_for_update()
+        for person in (
+            PlainPerson(*row)
+            for row in await session.execute(
+                select(
+                    Person.id,
+                    Person.chat_id,
+                    Person.status,
+                    Person.blocked_at,
+                    Person.timezone,
+                    Person.checkin_time,
+                )
+                .where(Person.id.in_(person_ids))
+                .order_by(Person.id)
+                .with_for_update()
+            )
         )
     }
     todays = {
@@ -88,16 +122,16 @@ async def prepare_checkins(
         .limit(1)
         .scalar_subquery()
     )
-    episodes: dict[int, Episode] = {}
+    episodes: dict[int, _PlainEpisode] = {}
     busy: set[int] = set()
-    for episode, unanswered_id, asked_id in await session.execute(
-        select(Episode, unanswered, asked_today)
+    for episode_id, person_id, onset_at, unanswered_id, asked_id in await session.execute(
+        select(Episode.id, Episode.person_id, Episode.onset_at, unanswered, asked_today)
         .where(Episode.person_id.in_(person_ids), Episode.status == EpisodeStatus.ACTIVE)
         .order_by(Episode.started_at)
     ):
-        episodes[episode.person_id] = episode  # the newest active one wins
+        episodes[person_id] = _PlainEpisode(episode_id, person_id, onset_at)  # newest wins
         if unanswered_id is not None or asked_id is not None:
-            busy.add(episode.id)
+            busy.add(episode_id)
     # Only the step and the turn are needed: plain rows, not ORM objects to track and flush.
     conversations = {
         person_id: (step, turn)

@@ -8,6 +8,7 @@ a person gets at most one catch-up prompt (ARCHITECTURE principle 4).
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -32,12 +33,29 @@ SCHEDULED_KINDS = (DueKind.CHECKIN, DueKind.REMINDER, DueKind.SWITCH, DueKind.EN
 """What a pause, a stop or a change of settings takes back (escalations are never taken back)."""
 
 
-def zone_of(person: Person) -> ZoneInfo:
+class Schedulable(Protocol):
+    """What scheduling reads of a person: a ``Person``, or the batch path's plain row."""
+
+    @property
+    def timezone(self) -> str | None: ...
+
+    @property
+    def checkin_time(self) -> time | None: ...
+
+
+class HasOnset(Protocol):
+    """What scheduling reads of an episode: an ``Episode``, or the batch path's plain row."""
+
+    @property
+    def onset_at(self) -> datetime: ...
+
+
+def zone_of(person: Schedulable) -> ZoneInfo:
     assert person.timezone is not None, "an enrolled person has a time zone"
     return ZoneInfo(person.timezone)
 
 
-def checkin_time_of(person: Person) -> time:
+def checkin_time_of(person: Schedulable) -> time:
     return person.checkin_time or care.DEFAULT_CHECKIN_TIME
 
 
@@ -54,7 +72,7 @@ async def answered_slots(session: AsyncSession, episode_id: int, since: str) -> 
 
 
 def next_slot(
-    person: Person, episode: Episode, after: datetime, skip: set[str]
+    person: Schedulable, episode: HasOnset, after: datetime, skip: set[str]
 ) -> care.Slot | None:
     """The next check-in after ``after`` whose day is not already checked in."""
     zone, wall = zone_of(person), checkin_time_of(person)
