@@ -49,7 +49,7 @@ import seed_data
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import create_engine
-from bot.schedule.dispatcher import CONCURRENT_CHATS
+from bot.schedule.dispatcher import BATCH_SIZE, CONCURRENT_CHATS
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
@@ -779,7 +779,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="no drain: seed the queue as a drain leaves it (nothing due) and time idle ticks",
     )
-    parser.add_argument("--batch-size", type=int, default=200, help="Dispatcher batch_size")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_SIZE,
+        help="Dispatcher batch_size (default: the bot's own)",
+    )
     parser.add_argument(
         "--concurrent-chats",
         type=int,
