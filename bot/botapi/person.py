@@ -173,17 +173,6 @@ class Person(ChatView):
     async def share_location(self, latitude: float, longitude: float) -> JSONDict:
         return self._message({"location": {"latitude": latitude, "longitude": longitude}})
 
-    async def send_contact(self, phone_number: str) -> JSONDict:
-        return self._message(
-            {
-                "contact": {
-                    "phone_number": phone_number,
-                    "first_name": self.first_name,
-                    "user_id": self.user_id,
-                }
-            }
-        )
-
     async def edit(self, message_id: int, new_text: str) -> JSONDict:
         """Edit one of this person's own text messages: an ``edited_message`` update."""
         original = self._state.incoming.get(message_id)

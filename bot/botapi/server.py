@@ -339,21 +339,6 @@ class LocalBotApi:
     def mark(self, chat_id: int) -> int:
         return len(self.chat_state(chat_id).messages)
 
-    async def wait_for_messages(
-        self,
-        chat_id: int,
-        count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109
-        *,
-        since: int | None = None,
-    ) -> list[SentMessage]:
-        """Wait until the bot has sent ``count`` messages to the chat after ``since``.
-
-        ``since`` is a :meth:`mark`; by default, the moment someone in the chat last acted.
-        Returns every message after it; raises TimeoutError listing what the chat received.
-        """
-        return await self.chat_state(chat_id).wait_for(count, since, timeout)
-
     async def wait_until(
         self,
         condition: Callable[[], bool],
@@ -397,10 +382,6 @@ class LocalBotApi:
     @property
     def pending_updates(self) -> list[JSONDict]:
         return self.updates.pending
-
-    def queue_update(self, kind: str, payload: JSONDict) -> JSONDict:
-        """Queue a hand-made update of type ``kind`` (escape hatch for odd updates)."""
-        return self.updates.put(kind, payload)
 
     async def wait_until_updates_consumed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every queued update was delivered and confirmed (by a later offset)."""
