@@ -40,6 +40,7 @@ from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
 from bot.telegram.ratelimit import ChatRateLimiter, without_limits
+from bot.telegram.updates import PerPersonUpdates
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def build_application(
         .base_url(settings.telegram.api_base_url)
         .base_file_url(file_url(settings.telegram.api_base_url))
         .rate_limiter(rate_limiter or _default_limiter(settings))
+        .concurrent_updates(PerPersonUpdates())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .request(request or AiohttpRequest())

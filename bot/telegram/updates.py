@@ -1,0 +1,59 @@
+"""Updates from different people are handled side by side; one person's, one at a time, in order.
+
+python-telegram-bot handles one update at a time by default, so a slow reply (an export being
+streamed, a chart being drawn) would hold back everyone else's, a red-flag answer included.
+Handling everything concurrently instead could apply one person's taps out of order. This
+processor takes a per-person lock (FIFO, and reached in the order the updates arrived: the
+tasks are created in that order and asyncio's semaphore and locks queue fairly): people never
+wait for each other, and each person's updates keep their order. The database lock on the
+person still guards against a second process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+CONCURRENT_UPDATES = 16
+"""Updates in flight at once: each holds a database connection while it is handled."""
+
+
+def _sender(update: object) -> int | None:
+    """Whose update this is; None for the rare update with neither user nor chat."""
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return update.effective_user.id
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+    return None
+
+
+class PerPersonUpdates(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        # Weak values: a lock lives only while one of the person's updates holds or awaits it.
+        self._locks: weakref.WeakValueDictionary[int | None, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _lock_for(self, update: object) -> asyncio.Lock:
+        key = _sender(update)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        async with self._lock_for(update):
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the locks are made on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release: a lock goes when its last update has been handled."""
