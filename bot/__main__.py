@@ -92,6 +92,7 @@ def _export(settings: Settings, arguments: argparse.Namespace) -> int:
 
     from bot.insight.export import export_to_file
 
+    settings.require_pseudonym_key()
     rows = asyncio.run(export_to_file(settings, arguments.path))
     print(f"{rows} check-ins written to {arguments.path}")
     return 0

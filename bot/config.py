@@ -173,6 +173,15 @@ class Settings:
             )
         return self.telegram.bot_token
 
+    def require_pseudonym_key(self) -> None:
+        """Pseudonyms written outside the bot must match the bot's own, so they need the same
+        key: ADMIN_PSEUDONYM_SECRET, or the token it falls back to."""
+        if self.admin.pseudonym_secret is None and self.telegram.bot_token is None:
+            raise ConfigError(
+                "ADMIN_PSEUDONYM_SECRET (or TELEGRAM_BOT_TOKEN) is not set: expected "
+                + _describe(AdminSettings, "pseudonym_secret")
+            )
+
 
 def _describe(settings_class: type[BaseSettings], field: str) -> str:
     description = settings_class.model_fields[field].description

@@ -1,8 +1,10 @@
 """Stable pseudonyms for admins: the same person always reads the same, and nobody can go back.
 
-An HMAC of the internal person id under a per-deployment secret: alerts, stats and exports can
-be joined by an operator without any Telegram id or name leaving the database. After /delete
-the id is gone, and a new enrolment gets a new id and so a new pseudonym.
+An HMAC of the internal person id and the moment the person first wrote, under a
+per-deployment secret: alerts, stats and exports can be joined by an operator without any
+Telegram id or name leaving the database. The moment is part of it because SQLite hands the
+id of a deleted newest row to the next one: after /delete, whoever enrols next must not inherit
+the erased person's pseudonym, and with it their past alerts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.config import Settings
 
@@ -25,16 +28,18 @@ def _secret(settings: Settings) -> bytes:
     return hashlib.sha256(b"backcheck-pseudonym:" + value.encode()).digest()
 
 
-def pseudonym(settings: Settings, person_id: int) -> str:
-    return pseudonymiser(settings)(person_id)
+def pseudonym(settings: Settings, person_id: int, created_at: datetime) -> str:
+    return pseudonymiser(settings)(person_id, created_at)
 
 
-def pseudonymiser(settings: Settings) -> Callable[[int], str]:
+def pseudonymiser(settings: Settings) -> Callable[[int, datetime], str]:
     """:func:`pseudonym` with the key derived once, for an export's many people."""
     secret = _secret(settings)
 
-    def of(person_id: int) -> str:
-        digest = hmac.digest(secret, str(person_id).encode(), "sha256")
+    def of(person_id: int, created_at: datetime) -> str:
+        # Whole microseconds since the epoch: the same on both databases, whatever the zone.
+        moment = round(created_at.timestamp() * 1_000_000)
+        digest = hmac.digest(secret, f"{person_id}:{moment}".encode(), "sha256")
         # Base32 encodes 5 bytes at a time: the first 10 characters need only 7 of the 32.
         return "P-" + base64.b32encode(digest[:10]).decode()[:PSEUDONYM_LENGTH]
 

@@ -105,7 +105,9 @@ def _admin_alert(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> s
         return None
     return texts.ADMIN_ALERT.format(
         level=level.name,
-        pseudonym=pseudonym(turn.settings, turn.require_person().id),
+        pseudonym=pseudonym(
+            turn.settings, turn.require_person().id, turn.require_person().created_at
+        ),
         rule_id=", ".join(row.rule_id for row in rows),
     )
 

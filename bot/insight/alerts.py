@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.care import Level
 from bot.config import Settings
-from bot.db.models import Escalation
-from bot.pseudonym import pseudonym
+from bot.db.models import Escalation, Person
+from bot.pseudonym import pseudonymiser
 
 ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
 TELEGRAM_TEXT_LIMIT = 4096
@@ -39,18 +39,21 @@ async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 
     rows = await session.execute(
         select(
             Escalation.person_id,
+            Person.created_at,
             Escalation.rule_id,
             Escalation.level,
             Escalation.created_at,
             Escalation.sent_at,
         )
+        .join(Person, Person.id == Escalation.person_id)
         .where(Escalation.level.in_([int(level) for level in ALERT_LEVELS]))
         .order_by(Escalation.created_at.desc(), Escalation.id.desc())
         .limit(limit)
     )
+    of = pseudonymiser(settings)
     return [
-        Alert(pseudonym(settings, person_id), rule_id, Level(level), created_at, sent_at)
-        for person_id, rule_id, level, created_at, sent_at in rows.tuples()
+        Alert(of(person_id, enrolled_at), rule_id, Level(level), created_at, sent_at)
+        for person_id, enrolled_at, rule_id, level, created_at, sent_at in rows.tuples()
     ]
 
 

@@ -31,6 +31,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.config import Settings
 from bot.db.engine import create_engine, read_only_connection, reading, session_factory
-from bot.db.models import CheckIn, Episode, Escalation
+from bot.db.models import CheckIn, Episode, Escalation, Person
 from bot.pseudonym import pseudonymiser
 
 COLUMNS = (
@@ -69,6 +70,7 @@ COLUMNS = (
 )
 """The header row. Times are UTC (ISO 8601 with Z); lists of rule ids are joined with ';'."""
 
+OWNER_ONLY = 0o600
 TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
 """Bot API sendDocument: "files of up to 50 MB"."""
 COMPRESS_ABOVE = 45 * 1000 * 1000
@@ -161,6 +163,7 @@ def _statement() -> Any:
     return (
         select(
             CheckIn.person_id,
+            Person.created_at,
             episodes.c.number,
             episodes.c.onset_at,
             episodes.c.severity,
@@ -177,6 +180,7 @@ def _statement() -> Any:
             fired.c.rule_ids,
         )
         .join(episodes, episodes.c.id == CheckIn.episode_id)
+        .join(Person, Person.id == CheckIn.person_id)
         .outerjoin(fired, fired.c.check_in_id == CheckIn.id)
         .order_by(episodes.c.person_id, episodes.c.number, CheckIn.slot)
     )
@@ -201,9 +205,9 @@ async def write_csv(session: AsyncSession, settings: Settings, text: TextIO) -> 
     result = await connection.stream(_statement().execution_options(yield_per=PARTITION_ROWS))
     async for partition in result.partitions():
         out: list[Sequence[Any]] = []
-        for person_id, *middle, walked, red_flags, rule_ids in partition:
+        for person_id, created_at, *middle, walked, red_flags, rule_ids in partition:
             if person_id != last_person:  # rows come person by person: one HMAC each
-                last_person, last_pseudonym = person_id, of(person_id)
+                last_person, last_pseudonym = person_id, of(person_id, created_at)
             out.append(
                 (
                     last_pseudonym,
@@ -255,11 +259,15 @@ def _deliver(spool: BinaryIO, out: BinaryIO, compressed: bool) -> int:
 
 
 async def export_to_file(settings: Settings, path: Path) -> int:
-    """The whole export as plain CSV at ``path``, read without holding any writer's lock."""
+    """The whole export as plain CSV at ``path``, read without holding any writer's lock.
+
+    The file is health data: readable by its owner only, whatever the umask says.
+    """
     engine = create_engine(settings.database.url)
     try:
         async with reading(session_factory(engine)) as session:
-            with path.open("w", encoding="utf-8", newline="") as text:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as text:
                 return await write_csv(session, settings, text)
     finally:
         await engine.dispose()

@@ -39,11 +39,12 @@ async def _two_people_with_alerts(bot: BotUnderTest) -> tuple[ChatPerson, ChatPe
     return kim, lee
 
 
-async def _person_id(bot: BotUnderTest, user_id: int) -> int:
+async def _alias(bot: BotUnderTest, user_id: int) -> str:
+    """The pseudonym admins see for the person with this Telegram id."""
     async with bot.sessions() as session:
         person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
         assert person is not None
-        return person.id
+        return pseudonym(bot.settings, person.id, person.created_at)
 
 
 async def test_only_admins_get_the_operators_commands_in_their_menu(bot: BotUnderTest) -> None:
@@ -101,8 +102,8 @@ async def test_alerts_list_emergency_and_urgent_escalations_by_pseudonym(
     [reply] = await bot.command(admin, "alerts")
 
     lines = reply.text.splitlines()
-    kim_alias = pseudonym(bot.settings, await _person_id(bot, 3101))
-    lee_alias = pseudonym(bot.settings, await _person_id(bot, 3102))
+    kim_alias = await _alias(bot, 3101)
+    lee_alias = await _alias(bot, 3102)
     assert lines[0].startswith("Latest emergency and urgent alerts, newest first")
     assert len(lines) == 3
     assert "URGENT" in lines[1]
@@ -133,10 +134,10 @@ async def test_export_is_one_pseudonymous_csv_row_per_check_in(bot: BotUnderTest
         chest = await session.scalar(select(func.count()).where(Escalation.rule_id == "RF-CHEST"))
     assert len(rows) - 1 == check_ins
     assert chest == 1
-    kim_alias = pseudonym(bot.settings, await _person_id(bot, 3101))
+    kim_alias = await _alias(bot, 3101)
     assert {row[0] for row in rows[1:]} == {
         kim_alias,
-        pseudonym(bot.settings, await _person_id(bot, 3102)),
+        await _alias(bot, 3102),
     }
     assert any("RF-CHEST" in row[COLUMNS.index("escalations")] for row in rows[1:])
     for secret in (b"3101", b"3102", str(ADMIN_USER).encode(), b"Kim", b"Lee", b"Doe", b"rough"):
