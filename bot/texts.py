@@ -485,7 +485,7 @@ STATS_CHART_CAPTION = "BackCheck in figures: the same numbers follow as text."
 EXPORT_CAPTION = """Check-ins, one row each ({rows}).
 Pseudonymous: no names, no Telegram ids, no notes. Keep it as you keep any health record."""
 EXPORT_TOO_LARGE = """The export ({rows} check-ins) is too large for Telegram, even compressed.
-Run `python -m bot export PATH` on the server instead."""
+Run "python -m bot export PATH" on the server instead."""
 
 
 SETTINGS_MENU = """Your settings:
@@ -577,11 +577,12 @@ Pain at the start: {baseline}.
 {outlook}
 Check-ins answered: {count}.
 {escalations}
-{phases}"""  # noqa: E501
+{phases}
+This repeats what you told me; it is not a diagnosis. If things get worse: /redflags."""  # noqa: E501
 CHART_DESCRIPTION_LATEST = "Latest: {pain}, on {date} (day {day})."
 CHART_DESCRIPTION_NO_CHECKINS = "No check-ins answered yet."
 CHART_DESCRIPTION_NO_ESCALATIONS = "Safety messages: none."
-CHART_DESCRIPTION_ESCALATIONS = "Safety messages: {count}, telling you to {items}."
+CHART_DESCRIPTION_ESCALATIONS = "Safety messages so far: {count}. You were told to {items}."
 CHART_DESCRIPTION_ESCALATION = "{advice} on {date}"
 CHART_DESCRIPTION_PHASES = "Phases: {items}."
 CHART_DESCRIPTION_PHASE = "{phase} from {date}"
@@ -589,13 +590,13 @@ CHART_DESCRIPTION_MORE = "and {count} more"
 
 LEVEL_ADVICE: Mapping[Level, str] = MappingProxyType(
     {
-        Level.EMERGENCY: "get emergency care now",
-        Level.URGENT: "see a doctor today",
+        Level.EMERGENCY: "get emergency care",
+        Level.URGENT: "see a doctor that day",
         Level.SOON: "see a doctor or physiotherapist within days",
         Level.INFO: "follow the self-care advice",
     }
 )
-"""What each level of escalation told the person to do, in a few words."""
+"""What each level of escalation told the person to do, in a few words, looking back."""
 
 SUMMARY_TITLE = "My back pain: what I reported to BackCheck"
 SUMMARY_MADE = "Made on {date}. Dates and times are local ({zone})."
@@ -606,7 +607,7 @@ SUMMARY_ACTIVITY = "Usual daily activities possible at the start: {activity}."
 SUMMARY_FIRST_EPISODE: Mapping[bool, str] = MappingProxyType(
     {True: "First episode of back pain like this.", False: "Has had back pain like this before."}
 )
-SUMMARY_SEVERITY = "Strain at the start: {severity} (usual recovery {span})."
+SUMMARY_SEVERITY = "BackCheck's group at sign-up, from pain and daily activities (not a clinical grade): {severity}, usual recovery {span}."  # noqa: E501
 SUMMARY_PAIN_HEADING = "Pain (0 = none, 10 = worst)"
 SUMMARY_BASELINE = "At the start: {pain} ({date})."
 SUMMARY_LATEST = "Latest: {pain} ({date}, day {day})."
@@ -621,6 +622,7 @@ SUMMARY_FLAGS_HEADING = "Warning signs reported"
 SUMMARY_FLAGS_ASKED = 'Asked at sign-up, and at every check-in as "anything new?".'
 SUMMARY_FLAG_ENROLMENT = "{date}, at sign-up: {label} ({rule_id})."
 SUMMARY_FLAG_CHECKIN = "{date}, check-in day {day}: {label} ({rule_id})."
+SUMMARY_FLAG_ESCALATED = "{date}, at a check-in answered again later that day: {label} ({rule_id})."
 SUMMARY_NO_FLAGS = "None reported."
 SUMMARY_ESCALATIONS_HEADING = "Safety advice BackCheck gave"
 SUMMARY_ESCALATION = "{date} {time}: told to {advice}. Reason: {reason} ({rule_id})."
@@ -639,9 +641,7 @@ SUMMARY_RULE_REASONS: Mapping[str, str] = MappingProxyType(
 )
 """Why a trend or history rule asked the person to see someone, in neutral words for a doctor."""
 SUMMARY_WALKING_HEADING = "Walking"
-SUMMARY_WALKING = (
-    "Walked since the previous check-in: {walked} of {answered} check-ins ({percent} %)."
-)
+SUMMARY_WALKING = "Walked since the previous check-in: yes at {walked} of the {answered} check-ins where this was answered ({percent} %)."  # noqa: E501
 SUMMARY_NOTES_HEADING = "Notes written at check-ins"
 SUMMARY_NOTE = "{date}: {note}"
 SUMMARY_MORE = "… and {count} more."

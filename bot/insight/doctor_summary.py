@@ -107,7 +107,10 @@ def summary_text(history: PainHistory, facts: EnrolmentFacts) -> str:
         text = _text(history, summary_sections(history, facts, notes_shown=notes_shown))
         if len(text) <= MESSAGE_LIMIT:
             return text
-    return text[: MESSAGE_LIMIT - 1] + "…"
+    # Never cut the disclaimer: shorten what comes before it.
+    body = text.removesuffix(texts.DISCLAIMER).rstrip()
+    room = MESSAGE_LIMIT - len(texts.DISCLAIMER) - len("…\n\n")
+    return f"{body[:room]}…\n\n{texts.DISCLAIMER}"
 
 
 def _text(history: PainHistory, sections: Sequence[Section]) -> str:
@@ -181,8 +184,13 @@ def _pain_section(history: PainHistory) -> Section:
 
 
 def walking_share(history: PainHistory) -> tuple[int, int]:
-    """(check-ins where the person said they had walked, answered check-ins)."""
-    return sum(1 for point in history.points if point.walked is True), len(history.points)
+    """(check-ins where the person said they had walked, check-ins where they answered).
+
+    A check-in counts as answered once the pain is given; the walk question after it can be
+    left open, and counting those as "no" would tell a doctor of less walking than reported.
+    """
+    asked = [point.walked for point in history.points if point.walked is not None]
+    return sum(1 for walked in asked if walked), len(asked)
 
 
 def _walking_section(history: PainHistory) -> Section:
@@ -204,21 +212,36 @@ def _flag_label(rule_id: str) -> str:
 
 
 def _flags_section(history: PainHistory, facts: EnrolmentFacts) -> Section:
+    """Every warning sign reported, from the answers and from the escalations they raised.
+
+    A check-in answered again the same day keeps only its latest answers, while the escalation
+    the first answer raised stays: the escalations make sure a sign reported once is listed.
+    """
     enrolled = history.local_date(history.baseline_at).isoformat()
+    listed = {(enrolled, flag) for flag in facts.red_flags}
     lines = [
         texts.SUMMARY_FLAG_ENROLMENT.format(date=enrolled, label=_flag_label(flag), rule_id=flag)
         for flag in facts.red_flags
     ]
-    lines.extend(
-        texts.SUMMARY_FLAG_CHECKIN.format(
-            date=history.local_date(point.at).isoformat(),
-            day=point.day,
-            label=_flag_label(flag),
-            rule_id=flag,
-        )
-        for point in history.points
-        for flag in point.red_flags
-    )
+    for point in history.points:
+        for flag in point.red_flags:
+            date = history.local_date(point.at).isoformat()
+            listed.add((date, flag))
+            lines.append(
+                texts.SUMMARY_FLAG_CHECKIN.format(
+                    date=date, day=point.day, label=_flag_label(flag), rule_id=flag
+                )
+            )
+    flags = {flag.value for flag in RedFlag}
+    for mark in history.escalations:
+        date = history.local_date(mark.at).isoformat()
+        if mark.rule_id in flags and (date, mark.rule_id) not in listed:
+            listed.add((date, mark.rule_id))
+            lines.append(
+                texts.SUMMARY_FLAG_ESCALATED.format(
+                    date=date, label=_flag_label(mark.rule_id), rule_id=mark.rule_id
+                )
+            )
     shown = _capped(lines) if lines else [texts.SUMMARY_NO_FLAGS]
     return Section(texts.SUMMARY_FLAGS_HEADING, (texts.SUMMARY_FLAGS_ASKED, *shown))
 

@@ -73,7 +73,8 @@ async def test_history_is_a_chart_of_the_stored_check_ins_with_its_words_as_capt
     )
     assert chart.text == describe_pain_history(past)
     assert "Pain at the start: 6" in chart.text
-    assert "doctor today" in chart.text.lower()
+    assert "You were told to see a doctor that day on 2026-11-25." in chart.text
+    assert chart.text.endswith("it is not a diagnosis. If things get worse: /redflags.")
 
 
 async def test_history_before_any_check_in_says_there_is_none_yet(bot: BotUnderTest) -> None:

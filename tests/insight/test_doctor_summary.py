@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import texts
 from bot.care.levels import Level
+from bot.care.redflags import RedFlag
 from bot.db.engine import session_factory
 from bot.db.models import Episode
 from bot.insight.doctor_summary import (
@@ -54,7 +55,10 @@ def test_the_summary_says_how_and_when_it_started(summary_words: str) -> None:
     assert "Started: 2026-03-02. Signed up to BackCheck: 2026-03-02." in lines
     assert "How it happened: Lifting or bending." in lines
     assert "Usual daily activities possible at the start: Only some." in lines
-    assert "Strain at the start: moderate (usual recovery 3-6 weeks)." in lines
+    assert (
+        "BackCheck's group at sign-up, from pain and daily activities (not a clinical grade): "
+        "moderate, usual recovery 3-6 weeks."
+    ) in lines
 
 
 def test_the_summary_gives_baseline_latest_pain_and_the_trend(summary_words: str) -> None:
@@ -82,11 +86,11 @@ def test_escalations_are_listed_with_local_date_time_rule_and_reason(
 ) -> None:
     heading = _lines(summary_words).index(texts.SUMMARY_ESCALATIONS_HEADING)
     assert _lines(summary_words)[heading + 1 : heading + 4] == [
-        "2026-03-02 10:10: told to see a doctor today. Reason: Worse at night or at rest"
+        "2026-03-02 10:10: told to see a doctor that day. Reason: Worse at night or at rest"
         " (RF-NIGHT).",
         "2026-03-02 10:20: told to see a doctor or physiotherapist within days. Reason: Aged 50"
         " or over, with a first episode of back pain (RF-AGE-50).",
-        "2026-03-05 21:30: told to see a doctor today. Reason: Fever or very unwell (RF-FEVER).",
+        "2026-03-05 21:30: told to see a doctor that day. Reason: Fever or very unwell (RF-FEVER).",
     ]
 
 
@@ -94,7 +98,10 @@ def test_walking_adherence_counts_only_check_ins_where_the_person_walked(
     summary_words: str,
 ) -> None:
     # Seven yes, two no, one check-in where the question was left unanswered.
-    assert "Walked since the previous check-in: 7 of 10 check-ins (70 %)." in _lines(summary_words)
+    assert (
+        "Walked since the previous check-in: yes at 7 of the 9 check-ins where this was "
+        "answered (78 %)."
+    ) in _lines(summary_words)
 
 
 def test_notes_are_repeated_with_their_dates(summary_words: str) -> None:
@@ -127,7 +134,7 @@ def test_walking_share_ignores_unanswered_walk_questions(
     stored: tuple[PainHistory, EnrolmentFacts],
 ) -> None:
     history, _ = stored
-    assert walking_share(history) == (7, 10)
+    assert walking_share(history) == (7, 9)
     assert walking_share(replace(history, points=())) == (0, 0)
 
 
@@ -175,3 +182,20 @@ def test_a_note_is_printed_as_typed_even_with_dollar_signs(
     noted = replace(history, points=(replace(history.points[0], note=note),))
     assert f"2026-03-03: {note}" in summary_text(noted, facts).splitlines()
     assert render_summary_pdf(noted, facts).startswith(b"%PDF-")
+
+
+def test_a_warning_sign_only_its_escalation_remembers_is_still_listed(
+    stored: tuple[PainHistory, EnrolmentFacts],
+) -> None:
+    """A check-in answered again the same day keeps its latest answers only; the emergency the
+    first answer raised must still show among the warning signs reported."""
+    history, facts = stored
+    raised = EscalationMark(
+        at=ONSET + timedelta(days=4, hours=2), level=Level.EMERGENCY, rule_id="RF-CES-BLADDER"
+    )
+    words = summary_text(replace(history, escalations=(*history.escalations, raised)), facts)
+    label = texts.RED_FLAG_LABELS[RedFlag.CES_BLADDER]
+    date = history.local_date(raised.at).isoformat()
+    assert (
+        f"{date}, at a check-in answered again later that day: {label} (RF-CES-BLADDER)."
+    ) in _lines(words)

@@ -170,12 +170,16 @@ def test_the_description_tells_the_charts_facts_in_words(history: PainHistory) -
     assert "Check-ins answered: 10." in words
     # The fever was reported on 5 March in New York, although it was 6 March in UTC.
     assert (
-        "Safety messages: 3, telling you to see a doctor today on 2026-03-02; "
+        "Safety messages so far: 3. You were told to see a doctor that day on 2026-03-02; "
         "see a doctor or physiotherapist within days on 2026-03-02; "
-        "see a doctor today on 2026-03-05." in words
+        "see a doctor that day on 2026-03-05." in words
     )
     assert "Phases: Ice from 2026-03-02, Heat from 2026-03-04, Strengthen from 2026-03-09." in words
-    assert "diagnos" not in words.lower()
+    # The only word on diagnosis is the closing one saying it is none.
+    assert words.lower().count("diagnos") == 1
+    assert words.endswith(
+        "This repeats what you told me; it is not a diagnosis. If things get worse: /redflags."
+    )
 
 
 def test_an_episode_without_check_ins_still_draws_and_says_so(history: PainHistory) -> None:
@@ -228,5 +232,5 @@ def test_a_long_story_still_fits_a_photo_caption(history: PainHistory) -> None:
 
     words = describe_pain_history(busy)
     assert len(words) <= CAPTION_LIMIT
-    assert f"Safety messages: {len(marks)}, telling you to" in words
+    assert f"Safety messages so far: {len(marks)}. You were told to" in words
     assert f"and {len(marks) - 4} more." in words
