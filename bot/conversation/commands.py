@@ -14,7 +14,7 @@ from bot.conversation.enrolment import Age, Consent
 from bot.conversation.flow import goto, repeat
 from bot.conversation.turn import Attachment, AttachmentKind, Turn
 from bot.db import repository
-from bot.db.models import Person, PersonStatus
+from bot.db.models import Episode, Person, PersonStatus
 from bot.insight.doctor_summary import (
     EnrolmentFacts,
     render_summary_pdf,
@@ -102,8 +102,13 @@ async def checkin(turn: Turn) -> None:
     await start_checkin(turn, episode)
 
 
-async def _past(turn: Turn) -> PainHistory | None:
-    """The person's latest episode as read now; None (and they are told why) if there is none."""
+async def _past(turn: Turn) -> tuple[Episode, PainHistory] | None:
+    """The person's latest episode, current or ended (a finished follow-up can still be shown
+    to a doctor), as read now; None, and the person told why, when there is none."""
+    if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
+        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        await repeat(turn)
+        return None
     if turn.person is None or turn.person.consent_at is None:
         turn.say(texts.NOT_ENROLLED_HELP)
         return None
@@ -111,13 +116,14 @@ async def _past(turn: Turn) -> PainHistory | None:
     if episode is None:
         turn.say(texts.SUMMARY_NOTHING_YET)
         return None
-    return await load_pain_history(turn.session, turn.person, episode, turn.now)
+    return episode, await load_pain_history(turn.session, turn.person, episode, turn.now)
 
 
 async def history(turn: Turn) -> None:
-    past = await _past(turn)
-    if past is None:
+    found = await _past(turn)
+    if found is None:
         return
+    _episode, past = found
     if not past.points:
         turn.say(texts.HISTORY_EMPTY)
         return
@@ -128,11 +134,10 @@ async def history(turn: Turn) -> None:
 
 
 async def summary(turn: Turn) -> None:
-    past = await _past(turn)
-    if past is None:
+    found = await _past(turn)
+    if found is None:
         return
-    episode = await repository.latest_episode(turn.session, turn.require_person().id)
-    assert episode is not None
+    episode, past = found
     facts = EnrolmentFacts.of(episode)
     document = Attachment(
         AttachmentKind.DOCUMENT,

@@ -67,6 +67,14 @@ class PainHistory:
     """Oldest first."""
     now: datetime
     recovered_at: datetime | None = None
+    ended_at: datetime | None = None
+    """When the follow-up ended (stopped, or over): the chart stops there, not at ``now``."""
+
+    @property
+    def followed_until(self) -> datetime:
+        """The end of what the chart shows: looking back a year later must not squeeze the
+        episode into the left edge of a year-long axis."""
+        return min(self.now, self.ended_at) if self.ended_at is not None else self.now
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,14 +103,15 @@ class PhaseSpan:
 
 
 def phase_spans(history: PainHistory) -> tuple[PhaseSpan, ...]:
-    """The phases the person went through, from onset to ``now``, as :func:`phase_at` decides.
+    """The phases the person went through, from onset to the end of follow-up (or ``now``), as
+    :func:`phase_at` decides.
 
     The phase can change only at the end of the 48-hour acute period, at an answered check-in
     (a new latest pain) and at recovery; it is evaluated at each of those moments with the
     pains known then, and equal neighbours are merged.
     """
     onset = history.onset_at
-    end_at = max(history.now, onset)
+    end_at = max(history.followed_until, onset)
     moments = {onset, *(p.at for p in history.points if onset <= p.at <= end_at)}
     if onset + ICE_PERIOD <= end_at:
         moments.add(onset + ICE_PERIOD)
@@ -138,6 +147,7 @@ async def load_pain_history(
     session: AsyncSession, person: Person, episode: Episode, now: datetime
 ) -> PainHistory:
     """The episode's answered check-ins and escalations, oldest first, as of ``now``."""
+    assert person.timezone is not None, "the time zone is asked before an episode begins"
     check_ins = await session.scalars(
         select(CheckIn)
         .where(
@@ -167,7 +177,7 @@ async def load_pain_history(
     )
     return PainHistory(
         onset_at=episode.onset_at,
-        zone=person.timezone or "UTC",
+        zone=person.timezone,
         severity=Severity(episode.severity),
         protocol=Protocol(episode.protocol),
         baseline_pain=episode.baseline_pain,
@@ -178,4 +188,5 @@ async def load_pain_history(
         ),
         now=now,
         recovered_at=episode.recovered_at,
+        ended_at=episode.ended_at,
     )

@@ -131,7 +131,7 @@ def mark_series(history: PainHistory) -> dict[Level, tuple[float, ...]]:
 def x_limit(history: PainHistory) -> float:
     """The right end of the x axis: today (or the last point), and never under two weeks."""
     series = plot_series(history)
-    return max(MIN_SPAN_DAYS, history.days_since_onset(history.now), *series.x)
+    return max(MIN_SPAN_DAYS, history.days_since_onset(history.followed_until), *series.x)
 
 
 def render_pain_chart(history: PainHistory) -> bytes:

@@ -114,3 +114,13 @@ async def test_insight_commands_before_enrolment_explain_how_to_start(bot: BotUn
     for command in ("history", "summary"):
         [reply] = await bot.command(sam, command)
         assert reply.text.startswith("I follow people through the weeks after a back strain.")
+
+
+async def test_insight_during_enrolment_returns_to_the_open_question(bot: BotUnderTest) -> None:
+    kai = bot.api.person(2007, "Kai")
+    await bot.command(kai, "start")
+    await bot.tap(kai, "I agree")
+    for command in ("history", "summary"):
+        first, question = await bot.command(kai, command)
+        assert first.text == "Let's finish setting up first. Here's where we were:"
+        assert question.reply_markup is not None

@@ -22,7 +22,7 @@ from bot import texts
 from bot.care.levels import Level
 from bot.care.severity import Severity
 from bot.db.engine import session_factory
-from bot.insight.history import PainHistory, load_pain_history
+from bot.insight.history import PainHistory, load_pain_history, phase_spans
 from bot.insight.pain_chart import (
     CAPTION_LIMIT,
     HEIGHT_PX,
@@ -32,6 +32,7 @@ from bot.insight.pain_chart import (
     mark_series,
     plot_series,
     render_pain_chart,
+    x_limit,
 )
 from tests.insight.episode import ANSWERS, ESCALATIONS, NOW, ONSET, seed_episode
 
@@ -234,3 +235,14 @@ def test_a_long_story_still_fits_a_photo_caption(history: PainHistory) -> None:
     assert len(words) <= CAPTION_LIMIT
     assert f"Safety messages so far: {len(marks)}. You were told to" in words
     assert f"and {len(marks) - 4} more." in words
+
+
+def test_a_finished_follow_up_is_drawn_to_its_end_not_to_today(history: PainHistory) -> None:
+    """Looked back at a year later, the chart still spans the follow-up, not the year."""
+    ended = history.points[-1].at + timedelta(days=2)
+    looked_back = replace(history, ended_at=ended, now=ended + timedelta(days=365))
+    end_day = looked_back.days_since_onset(ended)
+
+    assert x_limit(looked_back) == max(14, end_day)
+    assert phase_spans(looked_back)[-1].end == pytest.approx(end_day)
+    assert x_limit(replace(history, now=ended + timedelta(days=365))) > 365
