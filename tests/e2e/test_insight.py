@@ -99,8 +99,8 @@ async def test_summary_is_a_one_page_pdf_and_the_same_facts_as_a_message(
     assert words.kind == "text"
     text = words.text
     assert "Lifting or bending" in text
-    assert "6" in text
-    assert "4" in text
+    assert "At the start: 6 (2026-11-23)." in text.splitlines()
+    assert "Latest: 4 (2026-11-25, day 2)." in text.splitlines()
     assert "fever" in text.lower()
     assert "not a diagnosis" in text
     async with bot.sessions() as session:
