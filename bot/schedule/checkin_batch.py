@@ -167,29 +167,7 @@ async def prepare_checkins(
         plain.append(_Plain(row, person, active, turn, todays[person.id], day))
     if not plain:
         return [], left
-    # Core, not the ORM's bulk insert. With RETURNING, SQLAlchemy sends the rows as multi-row
-    # INSERTs ("insertmanyvalues") instead of one execution per row; the new ids come back with
-    # their (episode, slot), so their order does not matter.
-    check_ins = cast(Table, CheckIn.__table__)
-    new_ids = {
-        (episode_id, slot): check_in_id
-        for check_in_id, episode_id, slot in await session.execute(
-            insert(check_ins).returning(check_ins.c.id, check_ins.c.episode_id, check_ins.c.slot),
-            [
-                {
-                    "episode_id": item.episode.id,
-                    "person_id": item.person.id,
-                    "slot": item.today,
-                    "day": item.day,
-                    "due_at": item.row.due_at,
-                    "sent_at": now,
-                    "status": CheckInStatus.SENT,
-                    "red_flags": [],
-                }
-                for item in plain
-            ],
-        )
-    }
+    new_ids = await _insert_check_ins(session, plain, now)
     check_in_ids = [new_ids[(item.episode.id, item.today)] for item in plain]
     prepared: list[PreparedCheckin] = []
     owed: list[Owed] = []
@@ -214,6 +192,65 @@ async def prepare_checkins(
     await _ask_checkin_pain(session, updated, created, now)
     await owe(session, owed, now)
     return prepared, left
+
+
+_CHECK_INS = cast(Table, CheckIn.__table__)
+
+_INSERT_CHECK_INS_POSTGRESQL = text(
+    "INSERT INTO check_ins (episode_id, person_id, slot, day, due_at, sent_at, status, red_flags) "
+    "SELECT episode_id, person_id, slot, day, due_at, :sent_at, :status, :red_flags "
+    "FROM unnest(CAST(:episode_id AS INTEGER[]), CAST(:person_id AS INTEGER[]), "
+    "CAST(:slot AS TEXT[]), CAST(:day AS INTEGER[]), CAST(:due_at AS TIMESTAMPTZ[])) "
+    "AS asked(episode_id, person_id, slot, day, due_at) "
+    "RETURNING id, episode_id, slot"
+).bindparams(
+    *(bindparam(name, type_=_CHECK_INS.c[name].type) for name in ("sent_at", "status", "red_flags"))
+)
+"""The whole batch's check-ins in one statement, each column an array, as :func:`queue.owe`
+writes the owed rows: as an executemany, PostgreSQL ran one INSERT per row."""
+
+
+async def _insert_check_ins(
+    session: AsyncSession, plain: Sequence[_Plain], now: datetime
+) -> dict[tuple[int, str], int]:
+    """Insert each row's check-in, asked now; return the new ids by (episode, slot), since
+    neither statement promises to return them in the order given."""
+    if session.bind.dialect.name == "postgresql":
+        inserted = await session.execute(
+            _INSERT_CHECK_INS_POSTGRESQL,
+            {
+                "episode_id": [item.episode.id for item in plain],
+                "person_id": [item.person.id for item in plain],
+                "slot": [item.today for item in plain],
+                "day": [item.day for item in plain],
+                "due_at": [item.row.due_at for item in plain],
+                "sent_at": now,
+                "status": CheckInStatus.SENT,
+                "red_flags": [],
+            },
+        )
+    else:
+        # Core, not the ORM's bulk insert: with RETURNING, SQLAlchemy sends the rows as
+        # multi-row INSERTs ("insertmanyvalues") instead of one execution per row.
+        inserted = await session.execute(
+            insert(_CHECK_INS).returning(
+                _CHECK_INS.c.id, _CHECK_INS.c.episode_id, _CHECK_INS.c.slot
+            ),
+            [
+                {
+                    "episode_id": item.episode.id,
+                    "person_id": item.person.id,
+                    "slot": item.today,
+                    "day": item.day,
+                    "due_at": item.row.due_at,
+                    "sent_at": now,
+                    "status": CheckInStatus.SENT,
+                    "red_flags": [],
+                }
+                for item in plain
+            ],
+        )
+    return {(episode_id, slot): check_in_id for check_in_id, episode_id, slot in inserted}
 
 
 _ASK_CHECKIN_PAIN_POSTGRESQL = text(

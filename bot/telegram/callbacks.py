@@ -3,6 +3,10 @@
 ``b1|<turn>|<value>``: the format version, the conversation turn the question was asked in, and
 the answer. A tap whose data does not parse, or whose turn is not the live one, is stale or
 forged and changes nothing.
+
+Writing is checked in two parts, :func:`prefix` (the turn) and :func:`check_value` (the
+answer), so that a keyboard can check its values once and only its turn per message
+(:mod:`bot.telegram.keyboards`); :func:`encode` is the two together.
 """
 
 from __future__ import annotations
@@ -12,17 +16,35 @@ import re
 from telegram.constants import InlineKeyboardButtonLimit
 
 PREFIX = "b1"
-_DATA = re.compile(r"b1\|(\d{1,9})\|([A-Za-z0-9:+_.-]{1,40})")
+_TURN_DIGITS = 9
+_VALUE_LENGTH = 40
+_PREFIX = re.compile(rf"{PREFIX}\|\d{{1,{_TURN_DIGITS}}}\|")
+_VALUE = re.compile(rf"[A-Za-z0-9:+_.-]{{1,{_VALUE_LENGTH}}}")
+_DATA = re.compile(rf"{PREFIX}\|(\d{{1,{_TURN_DIGITS}}})\|({_VALUE.pattern})")
+
+# Every data the two checks let through is ASCII and at most this long, so none can exceed
+# Telegram's limit; said once here rather than measured on every button.
+if len(PREFIX) + 2 + _TURN_DIGITS + _VALUE_LENGTH > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
+    raise ImportError("callback data could exceed Telegram's MAX_CALLBACK_DATA")
+
+
+def prefix(turn: int) -> str:
+    """``b1|<turn>|``: what the data of every button of one question starts with."""
+    data = f"{PREFIX}|{turn}|"
+    if not _PREFIX.fullmatch(data):
+        raise ValueError(f"callback turn not encodable: {turn!r}")
+    return data
+
+
+def check_value(value: str) -> str:
+    """``value`` if it can be a button's answer, else ValueError."""
+    if not _VALUE.fullmatch(value):
+        raise ValueError(f"callback value not encodable: {value!r}")
+    return value
 
 
 def encode(turn: int, value: str) -> str:
-    data = f"{PREFIX}|{turn}|{value}"
-    if (
-        not _DATA.fullmatch(data)
-        or len(data.encode()) > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
-    ):
-        raise ValueError(f"callback value not encodable: {value!r}")
-    return data
+    return prefix(turn) + check_value(value)
 
 
 def decode(data: str | None) -> tuple[int, str] | None:

@@ -3,14 +3,19 @@
 Plain dicts rather than python-telegram-bot's ``InlineKeyboardMarkup`` objects: the markup is
 only ever serialised, and building, freezing and serialising a dozen keyboard objects per
 message was a large part of the cost of sending one (BENCHMARKS.md).
+
+An inline keyboard's buttons are the same for every person asked the same question; only the
+turn in their callback data differs. So the labels and checked values are kept per set of
+buttons, and each message only checks its turn once and joins it to them.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot import texts
-from bot.conversation.turn import Outgoing
+from bot.conversation.turn import Button, Outgoing
 from bot.telegram import callbacks
 
 Markup = dict[str, Any]
@@ -21,16 +26,11 @@ _REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}
 def markup(message: Outgoing) -> Markup | None:
     """The ``reply_markup`` of ``message``, or None when it has none."""
     if message.buttons:
+        prefix = callbacks.prefix(message.turn)
         return {
             "inline_keyboard": [
-                [
-                    {
-                        "text": button.label,
-                        "callback_data": callbacks.encode(message.turn, button.value),
-                    }
-                    for button in row
-                ]
-                for row in message.buttons
+                [{"text": label, "callback_data": prefix + value} for label, value in row]
+                for row in _checked(message.buttons)
             ]
         }
     if message.location_keyboard:
@@ -44,6 +44,16 @@ def markup(message: Outgoing) -> Markup | None:
     if message.remove_reply_keyboard:
         return _REMOVE_KEYBOARD
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _checked(buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Each button's (label, value), its value checked once per set of buttons rather than
+    once per message; bounded, as questions with buttons are few but not all fixed."""
+    return tuple(
+        tuple((button.label, callbacks.check_value(button.value)) for button in row)
+        for row in buttons
+    )
 
 
 def _reply_button(label: str) -> dict[str, Any]:
