@@ -671,7 +671,7 @@ STATS_RULES_MORE = "• … and {more} more rules"
 STATS_PAIN = "Median pain (0-10), answered check-ins"
 STATS_PAIN_LINE = "• day {day}: {median} ({count} answers)"
 STATS_RECOVERY = (
-    "Median days to recovery, of those who recovered within the 12-week follow-up (expected)"  # noqa: E501
+    "Median days to recovery, of those who recovered within the 12-week follow-up (expected)"
 )
 STATS_RECOVERY_LINE = "• {severity}: {median} ({count} recovered; expected {span})"
 STATS_NO_DATA = "no data"
