@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care import Level
@@ -21,7 +22,6 @@ from bot.db.models import Escalation, Person
 from bot.pseudonym import pseudonymiser
 
 ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
-TELEGRAM_TEXT_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,6 @@ def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
                 delivery=delivery,
             )
         )
-    while len(lines) > 2 and sum(len(line) + 1 for line in lines) > TELEGRAM_TEXT_LIMIT:
+    while len(lines) > 2 and sum(len(line) + 1 for line in lines) > MessageLimit.MAX_TEXT_LENGTH:
         lines.pop()  # the oldest go first
     return "\n".join(lines)

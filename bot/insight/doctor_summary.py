@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from telegram.constants import MessageLimit
+
 from bot import texts
 from bot.care.redflags import RedFlag
 from bot.care.rules import rule
@@ -31,8 +33,6 @@ from bot.insight.pain_chart import render_pain_chart
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-MESSAGE_LIMIT = 4096
-"""Telegram's longest text message (``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``)."""
 NOTES_SHOWN = 5
 """The most recent notes only: the summary is one page, and the chat keeps the rest."""
 NOTE_CHARS = 200
@@ -105,11 +105,11 @@ def summary_text(history: PainHistory, facts: EnrolmentFacts) -> str:
     """
     for notes_shown in (NOTES_SHOWN, 2, 0):
         text = _text(history, summary_sections(history, facts, notes_shown=notes_shown))
-        if len(text) <= MESSAGE_LIMIT:
+        if len(text) <= MessageLimit.MAX_TEXT_LENGTH:
             return text
     # Never cut the disclaimer: shorten what comes before it.
     body = text.removesuffix(texts.DISCLAIMER).rstrip()
-    room = MESSAGE_LIMIT - len(texts.DISCLAIMER) - len("…\n\n")
+    room = MessageLimit.MAX_TEXT_LENGTH - len(texts.DISCLAIMER) - len("…\n\n")
     return f"{body[:room]}…\n\n{texts.DISCLAIMER}"
 
 

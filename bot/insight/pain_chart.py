@@ -91,8 +91,6 @@ TICK_PT = 15
 LEGEND_PT = 14
 PHASE_PT = 15
 
-CAPTION_LIMIT = 1024
-"""Telegram's longest photo caption (``telegram.constants.MessageLimit.CAPTION_LENGTH``)."""
 DESCRIBED_ITEMS = 4
 
 
@@ -340,8 +338,8 @@ def describe_pain_history(history: PainHistory) -> str:
     """The chart's facts in plain words, for screen readers and as the photo's caption.
 
     Telegram photos have no alternative text; the caption is what a screen reader reads, so
-    this stays within Telegram's caption limit (:data:`CAPTION_LIMIT`): long lists of
-    escalations or phase changes give their first few and a count.
+    this stays within Telegram's caption limit (``MessageLimit.CAPTION_LENGTH``): long lists
+    of escalations or phase changes give their first few and a count.
     """
     latest = history.latest
     day_of = history.local_date
@@ -412,7 +410,6 @@ def _outlook(history: PainHistory, day: int) -> Outlook:
 
 
 __all__ = [
-    "CAPTION_LIMIT",
     "HEIGHT_PX",
     "WIDTH_PX",
     "PlotSeries",

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care import EXPECTED_RECOVERY, Level, Severity
@@ -53,7 +54,6 @@ from bot.schedule.digest import (
 
 PAIN_DAYS = (0, 7, 14)
 """Days after onset at which the median pain is shown: enrolment, one week, two weeks."""
-TELEGRAM_TEXT_LIMIT = 4096
 _RULE_LINES = 25
 
 
@@ -320,4 +320,8 @@ def format_stats(stats: Stats) -> str:
             )
         )
     text = "\n".join(lines)
-    return text if len(text) <= TELEGRAM_TEXT_LIMIT else text[: TELEGRAM_TEXT_LIMIT - 1] + "…"
+    return (
+        text
+        if len(text) <= MessageLimit.MAX_TEXT_LENGTH
+        else text[: MessageLimit.MAX_TEXT_LENGTH - 1] + "…"
+    )

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care.levels import Level
@@ -16,7 +17,6 @@ from bot.care.redflags import RedFlag
 from bot.db.engine import session_factory
 from bot.db.models import Episode
 from bot.insight.doctor_summary import (
-    MESSAGE_LIMIT,
     EnrolmentFacts,
     render_summary_pdf,
     summary_filename,
@@ -157,7 +157,7 @@ def test_a_long_follow_up_still_fits_one_message_and_one_page(
     long = replace(history, points=many, escalations=marks, now=ONSET + timedelta(days=81))
 
     text = summary_text(long, facts)
-    assert len(text) <= MESSAGE_LIMIT
+    assert len(text) <= MessageLimit.MAX_TEXT_LENGTH
     assert text.endswith(texts.DISCLAIMER)
     assert texts.SUMMARY_MORE.format(count=79 - 8) in text  # escalations beyond the first 8
     document = render_summary_pdf(long, facts)

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.patches import Rectangle
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care.levels import Level
@@ -24,7 +25,6 @@ from bot.care.severity import Severity
 from bot.db.engine import session_factory
 from bot.insight.history import PainHistory, load_pain_history, phase_spans
 from bot.insight.pain_chart import (
-    CAPTION_LIMIT,
     HEIGHT_PX,
     WIDTH_PX,
     describe_pain_history,
@@ -232,7 +232,7 @@ def test_a_long_story_still_fits_a_photo_caption(history: PainHistory) -> None:
     busy = replace(history, points=swings, escalations=marks, now=ONSET + timedelta(days=80))
 
     words = describe_pain_history(busy)
-    assert len(words) <= CAPTION_LIMIT
+    assert len(words) <= MessageLimit.CAPTION_LENGTH
     assert f"Safety messages so far: {len(marks)}. You were told to" in words
     assert f"and {len(marks) - 4} more." in words
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from telegram.constants import MessageLimit
 
 from bot.care import Level, Severity
 from bot.db.engine import session_factory
 from bot.db.models import CheckIn, CheckInStatus, Escalation, Person, PersonStatus
 from bot.insight.stats import (
-    TELEGRAM_TEXT_LIMIT,
     Median,
     collect_stats,
     format_stats,
@@ -112,7 +112,7 @@ async def test_an_empty_database_has_no_medians_and_no_rates(empty_session: Asyn
 
 async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSession) -> None:
     message = format_stats(await collect_stats(session, NOW, ZONE))
-    assert len(message) < TELEGRAM_TEXT_LIMIT
+    assert len(message) < MessageLimit.MAX_TEXT_LENGTH
     assert message.startswith("BackCheck stats, Wed 25 Nov 2026 00:30 (America/New_York)")
     for line in [
         "• consented: 6",
