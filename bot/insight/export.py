@@ -2,7 +2,7 @@
 
 What a row holds is what an audit of the follow-up needs and no more: the person's pseudonym
 (:mod:`bot.pseudonym`), which of their episodes it is, the episode's onset and severity, and the
-check-in's day, slot, status, times, pain, walking, red flags and the escalations it fired. No
+check-in's day, status, times, pain, walking, red flags and the escalations it fired. No
 name, no Telegram user or chat id, and no free-text note (people type names into notes).
 
 Memory stays flat whatever the number of check-ins: rows are read with ``stream`` in
@@ -58,7 +58,6 @@ COLUMNS = (
     "severity",
     "baseline_pain",
     "day",
-    "slot",
     "status",
     "due_at",
     "sent_at",
@@ -169,7 +168,6 @@ def _statement() -> Any:
             episodes.c.severity,
             episodes.c.baseline_pain,
             CheckIn.day,
-            CheckIn.slot,
             type_coerce(CheckIn.status, String),
             iso_utc(CheckIn.due_at),
             iso_utc(CheckIn.sent_at),
@@ -182,7 +180,8 @@ def _statement() -> Any:
         .join(episodes, episodes.c.id == CheckIn.episode_id)
         .join(Person, Person.id == CheckIn.person_id)
         .outerjoin(fired, fired.c.check_in_id == CheckIn.id)
-        .order_by(episodes.c.person_id, episodes.c.number, CheckIn.slot)
+        # Not the slot: a local date beside UTC times would give away the person's time zone.
+        .order_by(episodes.c.person_id, episodes.c.number, CheckIn.day, CheckIn.id)
     )
 
 

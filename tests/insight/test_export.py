@@ -44,7 +44,6 @@ async def test_one_row_per_check_in_under_the_documented_header(
         "severity",
         "baseline_pain",
         "day",
-        "slot",
         "status",
         "due_at",
         "sent_at",
@@ -56,13 +55,19 @@ async def test_one_row_per_check_in_under_the_documented_header(
     ]
     assert tuple(rows[0]) == COLUMNS
     assert len(rows) - 1 == 15
-    assert sorted(row[6] for row in rows[1:]) == sorted(f"slot-{n}" for n in range(1, 16))
     assert result.rows == 15
     assert result.compressed is False
     assert result.csv_bytes == result.bytes_written == len(data)
 
-    by_slot = {row[6]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
-    today = by_slot["slot-11"]
+    by_check_in = {
+        (row[0], row[1], row[5]): dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]
+    }
+    assert len(by_check_in) == 15
+
+    def check_in(person_id: int, episode: int, day: int) -> dict[str, str]:
+        return by_check_in[(pseudonym(settings, person_id, ONSET), str(episode), str(day))]
+
+    today = check_in(1, 2, 4)
     assert today == {
         "pseudonym": pseudonym(settings, 1, ONSET),
         "episode": "2",  # person 1's second episode
@@ -70,7 +75,6 @@ async def test_one_row_per_check_in_under_the_documented_header(
         "severity": "mild",
         "baseline_pain": "2",
         "day": "4",
-        "slot": "slot-11",
         "status": "answered",
         "due_at": "2026-11-25T05:10:00Z",
         "sent_at": "2026-11-25T05:10:00Z",
@@ -80,12 +84,12 @@ async def test_one_row_per_check_in_under_the_documented_header(
         "red_flags": "RF-CHEST;RF-LEGS-BOTH",
         "escalations": "RF-CHEST;RF-LEGS-BOTH",
     }
-    assert by_slot["slot-1"]["episode"] == "1"
-    assert by_slot["slot-1"]["walked"] == "yes"
-    assert by_slot["slot-2"]["walked"] == "no"
-    assert by_slot["slot-10"]["status"] == "missed"
-    assert by_slot["slot-10"]["answered_at"] == by_slot["slot-10"]["pain"] == ""
-    assert by_slot["slot-1"]["escalations"] == by_slot["slot-1"]["red_flags"] == ""
+    assert check_in(1, 1, 7)["walked"] == "yes"
+    assert check_in(2, 1, 7)["walked"] == "no"
+    assert check_in(4, 1, 13)["status"] == "missed"
+    assert check_in(4, 1, 13)["answered_at"] == check_in(4, 1, 13)["pain"] == ""
+    assert check_in(1, 1, 7)["escalations"] == check_in(1, 1, 7)["red_flags"] == ""
+    assert b"slot-" not in data  # no local dates beside the UTC times
 
 
 async def test_no_telegram_id_name_or_note_anywhere_in_the_file(
