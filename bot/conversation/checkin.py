@@ -7,7 +7,6 @@ having checked in. Red flags escalate when tapped; the trend rules run once the 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot import care, texts
 from bot.conversation.escalate import escalate
@@ -15,17 +14,12 @@ from bot.conversation.flow import PainStep, Step, finish, goto, pain_buttons, qu
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
-from bot.db.models import CheckIn, CheckInStatus, DueKind, Episode, EpisodeStatus, Person
-from bot.schedule.plan import owe_prevention_tips, replan
+from bot.db.models import CheckIn, CheckInStatus, DueKind, Episode, EpisodeStatus
+from bot.schedule.plan import owe_prevention_tips, replan, zone_of
 
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
 FLAG_BUTTONS_PER_ROW = 2
-
-
-def person_zone(person: Person) -> ZoneInfo:
-    assert person.timezone is not None, "an enrolled person has a time zone"
-    return ZoneInfo(person.timezone)
 
 
 async def start_checkin(
@@ -37,7 +31,7 @@ async def start_checkin(
     day never has two. ``scheduled_at`` marks a prompt the bot owed (only those can be missed).
     """
     person = turn.require_person()
-    zone = person_zone(person)
+    zone = zone_of(person)
     slot = turn.now.astimezone(zone).date().isoformat()
     check_in = await repository.check_in_for_slot(turn.session, episode.id, slot)
     if check_in is None:
@@ -248,4 +242,4 @@ async def next_checkin_text(turn: Turn) -> str:
     due_at = await repository.next_owed(turn.session, person.id, DueKind.CHECKIN)
     if due_at is None:
         return texts.CHECKIN_NO_NEXT
-    return texts.CHECKIN_NEXT.format(when=when_text(due_at, person_zone(person), turn.now))
+    return texts.CHECKIN_NEXT.format(when=when_text(due_at, zone_of(person), turn.now))
