@@ -1,7 +1,7 @@
 """The local Bot API server in its own process, so its memory and CPU are not the bot's.
 
 The server answers ``chat not found`` to a chat it does not know, so every person's private
-chat is registered up front with :meth:`LocalBotApi.person` (about 1 s and 100 MB for
+chat is registered up front with :meth:`FakeTelegram.person` (about 1 s and 100 MB for
 100,000 people, in this process). ``GET /bench/counts`` reports how many messages each of
 those chats received; the process stops when its standard input closes.
 """
@@ -16,10 +16,10 @@ import time
 from aiohttp import web
 from proc_stats import peak_rss_mib, rss_mib
 
-from bot.botapi import LocalBotApi
+from bot.fake_telegram import FakeTelegram
 
 
-class CountingBotApi(LocalBotApi):
+class CountingBotApi(FakeTelegram):
     def __init__(self, token: str, first_chat: int, people: int) -> None:
         super().__init__(token, record_calls=False)
         self.first_chat = first_chat

@@ -13,8 +13,8 @@ exactly one message and that no due row is left claimed or pending for now.
 
 Transports: ``http`` is the bot's own HTTP transport (``bot.telegram.aiohttp_request``; or
 python-telegram-bot's HTTPX one with ``--http-client httpx``) over loopback to
-``bot.botapi.LocalBotApi``; ``record`` is an in-process ``BaseRequest`` that answers without any
-network (the bot's own cost). ``--baseline`` adds the usual alternative: one
+``bot.fake_telegram.FakeTelegram``; ``record`` is an in-process ``BaseRequest`` that answers
+without any network (the bot's own cost). ``--baseline`` adds the usual alternative: one
 ``JobQueue.run_daily`` job per person, its start-up time and memory.
 """
 
@@ -49,7 +49,7 @@ import seed_data
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import create_engine
-from bot.schedule.dispatcher import BATCH_SIZE, CONCURRENT_CHATS
+from bot.runtime.dispatcher import BATCH_SIZE, CONCURRENT_CHATS
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
@@ -121,9 +121,9 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     from bot.clock import ManualClock
     from bot.config import load_settings
     from bot.db.engine import session_factory
-    from bot.schedule.dispatcher import Dispatcher
+    from bot.runtime.dispatcher import Dispatcher
     from bot.telegram.app import build_application
-    from bot.telegram.ratelimit import without_limits
+    from bot.telegram.bot import make_bot
 
     result: dict[str, Any] = {"rss_after_imports_mib": proc_stats.rss_mib()}
     clock = ManualClock(seed_data.NOW)
@@ -132,27 +132,21 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         telegram_api_base_url=args.api_base_url or "http://127.0.0.1:9/bot",
         database_url=args.database_url,
         default_timezone="Europe/London",
+        telegram_rate_limits=False,
     )
     engine = create_engine(args.database_url)
     sessions = session_factory(engine)
     recorder: RecordingRequest | None = None
     if args.transport == "record":
         recorder = RecordingRequest(seed_data.FIRST_CHAT, args.people)
-        application = build_application(
-            settings, sessions, clock, rate_limiter=without_limits(), request=recorder
-        )
+        bot = make_bot(settings, request=recorder)
     elif args.http_client == "httpx":
         from telegram.request import HTTPXRequest
 
-        application = build_application(
-            settings,
-            sessions,
-            clock,
-            rate_limiter=without_limits(),
-            request=HTTPXRequest(connection_pool_size=256),
-        )
+        bot = make_bot(settings, request=HTTPXRequest(connection_pool_size=256))
     else:
-        application = build_application(settings, sessions, clock, rate_limiter=without_limits())
+        bot = make_bot(settings)
+    application = build_application(settings, sessions, clock, bot=bot)
     await application.initialize()
     dispatcher = Dispatcher(
         sessions,

@@ -32,27 +32,16 @@ def _migrate(settings: Settings, _arguments: argparse.Namespace) -> int:
 
 def _run(settings: Settings, _arguments: argparse.Namespace) -> int:
     """Go live: long polling against TELEGRAM_API_BASE_URL with the configured token."""
-    from telegram import Update
+    import asyncio
 
-    from bot import logs
-    from bot.clock import SystemClock
-    from bot.db.engine import create_engine, session_factory
     from bot.db.migrate import upgrade_to_head
-    from bot.telegram.app import build_application
+    from bot.runtime import logs
+    from bot.runtime.live import run_polling
 
     settings.require_token()
     logs.configure()
     upgrade_to_head(settings.database.url)
-    engine = create_engine(settings.database.url)
-    application = build_application(
-        settings, session_factory(engine), SystemClock(), run_schedule=True
-    )
-
-    async def _dispose(_application: object) -> None:
-        await engine.dispose()
-
-    application.post_shutdown = _dispose
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(run_polling(settings))
     return 0
 
 
@@ -64,9 +53,9 @@ def _worker(settings: Settings, arguments: argparse.Namespace) -> int:
     """
     import asyncio
 
-    from bot import logs
     from bot.db.migrate import upgrade_to_head
-    from bot.schedule.worker import run_worker
+    from bot.runtime import logs
+    from bot.runtime.worker import run_worker
 
     settings.require_token()
     logs.configure()
@@ -80,7 +69,7 @@ def _demo(_settings: Settings, _arguments: argparse.Namespace) -> int:
     import asyncio
     import tempfile
 
-    from bot.demo import run_demo
+    from bot.runtime.demo import run_demo
 
     asyncio.run(run_demo(print, Path(tempfile.gettempdir()) / "backcheck-demo"))
     return 0

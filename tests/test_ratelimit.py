@@ -18,7 +18,7 @@ from typing import TypeVar
 import pytest
 from telegram.ext import ExtBot
 
-from bot.botapi import LocalBotApi
+from bot.fake_telegram import FakeTelegram
 from bot.telegram.ratelimit import ChatRateLimiter
 
 T = TypeVar("T")
@@ -26,13 +26,13 @@ BotFactory = Callable[[ChatRateLimiter], AbstractAsyncContextManager[ExtBot[int]
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[LocalBotApi]:
-    async with LocalBotApi(enforce_limits=True) as server:
+async def api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(enforce_limits=True) as server:
         yield server
 
 
 @pytest.fixture
-def make_bot(api: LocalBotApi) -> BotFactory:
+def make_bot(api: FakeTelegram) -> BotFactory:
     @asynccontextmanager
     async def build(limiter: ChatRateLimiter) -> AsyncIterator[ExtBot[int]]:
         bot: ExtBot[int] = ExtBot(
@@ -57,12 +57,12 @@ async def timed(sends: Awaitable[T]) -> tuple[T, float]:
     return result, time.monotonic() - start
 
 
-def all_sends_succeeded(api: LocalBotApi) -> bool:
+def all_sends_succeeded(api: FakeTelegram) -> bool:
     return all(call.status == 200 for call in api.calls_to("sendMessage"))
 
 
 async def test_messages_to_one_private_chat_go_out_one_per_period(
-    api: LocalBotApi, make_bot: BotFactory
+    api: FakeTelegram, make_bot: BotFactory
 ) -> None:
     # 1.1 s rather than 1 s: the server allows 3 sends within any 3 s to a chat, and four
     # messages exactly 1 s apart would put the 1st and 4th on the edge of that window, where
@@ -83,7 +83,7 @@ async def test_messages_to_one_private_chat_go_out_one_per_period(
 
 
 async def test_different_private_chats_are_not_slowed_by_the_per_chat_limit(
-    api: LocalBotApi, make_bot: BotFactory
+    api: FakeTelegram, make_bot: BotFactory
 ) -> None:
     people = [api.person(2000 + n, f"P{n}") for n in range(20)]
     async with make_bot(ChatRateLimiter()) as bot:
@@ -99,7 +99,7 @@ async def test_different_private_chats_are_not_slowed_by_the_per_chat_limit(
 
 
 async def test_retry_after_is_waited_out_and_the_message_arrives_once(
-    api: LocalBotApi, make_bot: BotFactory
+    api: FakeTelegram, make_bot: BotFactory
 ) -> None:
     alex = api.person(1001, "Alex")
     api.faults.retry_after(1, "sendMessage", alex.chat_id)
@@ -113,7 +113,7 @@ async def test_retry_after_is_waited_out_and_the_message_arrives_once(
 
 
 async def test_group_chats_keep_the_group_limiter_only(
-    api: LocalBotApi, make_bot: BotFactory
+    api: FakeTelegram, make_bot: BotFactory
 ) -> None:
     staff = api.group(-100123)
     limiter = ChatRateLimiter()
@@ -126,7 +126,9 @@ async def test_group_chats_keep_the_group_limiter_only(
     assert elapsed < 0.9  # the group limit (20 a minute) allows a burst; no 1 s spacing
 
 
-async def test_busy_chat_limiters_are_never_dropped(api: LocalBotApi, make_bot: BotFactory) -> None:
+async def test_busy_chat_limiters_are_never_dropped(
+    api: FakeTelegram, make_bot: BotFactory
+) -> None:
     # A 60 s period: no bucket drains during the test, so every limiter is still needed and the
     # sweep at 8 entries must keep all of them (dropping one would let a second burst through).
     people = [api.person(3000 + n) for n in range(20)]
@@ -137,7 +139,7 @@ async def test_busy_chat_limiters_are_never_dropped(api: LocalBotApi, make_bot: 
 
 
 async def test_per_chat_table_stays_bounded_over_many_chats(
-    api: LocalBotApi, make_bot: BotFactory
+    api: FakeTelegram, make_bot: BotFactory
 ) -> None:
     # A 1 ms period: each chat's bucket has drained by the time the next message has made its
     # round trip, so every sweep can drop all but the newest limiter. 25 chats, not more: the
@@ -158,7 +160,7 @@ async def test_per_chat_table_stays_bounded_over_many_chats(
 
 async def test_zero_rates_switch_every_limit_off() -> None:
     # Without enforcement on the server: this is the benchmark setting, limits off, retries kept.
-    async with LocalBotApi() as api:
+    async with FakeTelegram() as api:
         alex = api.person(1001)
         limiter = ChatRateLimiter(overall_max_rate=0, group_max_rate=0, chat_max_rate=0)
         bot: ExtBot[int] = ExtBot(

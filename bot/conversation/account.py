@@ -8,7 +8,7 @@ from bot.conversation.preferences import SETTINGS, CheckinTime, Zone, settings_s
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import EpisodeStatus, PersonStatus
-from bot.schedule.queue import cancel
+from bot.queue.owed import cancel
 
 
 class SettingsMenu(Step):

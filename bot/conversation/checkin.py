@@ -15,7 +15,7 @@ from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import CheckIn, CheckInStatus, DueKind, Episode, EpisodeStatus
-from bot.schedule.plan import owe_prevention_tips, replan, zone_of
+from bot.queue.plan import owe_prevention_tips, replan, zone_of
 
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""

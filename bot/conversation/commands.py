@@ -23,8 +23,8 @@ from bot.insight.doctor_summary import (
 )
 from bot.insight.history import PainHistory, load_pain_history
 from bot.insight.pain_chart import describe_pain_history, render_pain_chart
-from bot.schedule.plan import SCHEDULED_KINDS, replan
-from bot.schedule.queue import cancel
+from bot.queue.owed import cancel
+from bot.queue.plan import SCHEDULED_KINDS, replan
 
 _REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """Telegram's own alphabet for deep-link payloads (t.me/bot?start=PAYLOAD)."""

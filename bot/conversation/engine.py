@@ -21,8 +21,8 @@ from bot.conversation.commands import nothing_asked, run_command
 from bot.conversation.flow import STEPS
 from bot.conversation.turn import IDLE, Incoming, Outgoing, Turn
 from bot.db import repository
-from bot.schedule.plan import replan
-from bot.schedule.queue import mark_blocked
+from bot.queue.owed import mark_blocked
+from bot.queue.plan import replan
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import DueKind, Episode, EpisodeStatus, Escalation, Person, PersonStatus
-from bot.schedule.plan import replan
+from bot.queue.plan import replan
 
 ONSET_AGO: dict[str, timedelta] = {
     "hours": timedelta(0),

@@ -19,7 +19,7 @@ from bot import care, texts
 from bot.conversation.turn import Outgoing, Turn
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Escalation
 from bot.pseudonym import pseudonym
-from bot.schedule.queue import LEASE, Claimed
+from bot.queue.owed import LEASE, Claimed
 
 
 async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:

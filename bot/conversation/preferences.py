@@ -16,7 +16,7 @@ from bot.conversation.enrolment import complete_enrolment
 from bot.conversation.flow import Step, finish, goto, question
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
-from bot.schedule.plan import replan
+from bot.queue.plan import replan
 from bot.timezones import COMMON_ZONES, ZoneMatch, zone_from_location, zone_from_text, zone_label
 
 CHECKIN_CHOICES = (time(8, 0), time(9, 0), time(12, 0), time(18, 0), time(20, 0))

@@ -22,8 +22,8 @@ from bot.db.models import (
     EpisodeStatus,
     PersonStatus,
 )
-from bot.schedule.plan import next_slot, zone_of
-from bot.schedule.queue import Claimed, Owed, cancel, owe
+from bot.queue.owed import Claimed, Owed, cancel, owe
+from bot.queue.plan import next_slot, zone_of
 
 
 async def prepare(turn: Turn, row: Claimed) -> bool:

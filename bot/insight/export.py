@@ -42,12 +42,10 @@ from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import String, Text, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from bot.config import Settings
 from bot.db.engine import create_engine, read_only_connection, reading, session_factory
+from bot.db.functions import iso_utc
 from bot.db.models import CheckIn, Episode, Escalation, Person
 from bot.pseudonym import pseudonymiser
 
@@ -94,26 +92,6 @@ class _Counting(io.RawIOBase):
         self._out.write(data)
         self.written += len(data)
         return len(data)
-
-
-class iso_utc(FunctionElement[str]):
-    """A stored time as ISO 8601 UTC text, like 2026-11-25T09:00:00Z; NULL stays NULL."""
-
-    type = String()
-    inherit_cache = True
-    name = "iso_utc"
-
-
-@compiles(iso_utc, "sqlite")
-def _iso_sqlite(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(iso_utc, "postgresql")
-@compiles(iso_utc)  # what str(statement) shows
-def _iso_postgresql(element: iso_utc, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    return f"""to_char(({value}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ Definitions, in the words an operator would check them against:
   counts everyone who has (``blocked_at`` set), whatever their status;
 - *recovered* counts episodes with a recovery time (``recovered_at``): an episode recovered
   and later ended after its prevention tips still counts;
-- check-in figures are those of ``bot.schedule.digest``: *sent* in the window, and how many of
-  those have been answered by now (the response rate's numerator, so it cannot pass 100 %);
+- check-in figures are those of the daily digest (:mod:`bot.insight.counts`): *sent* in the
+  window, and how many of those have been answered by now (the response rate's numerator, so
+  it cannot pass 100 %);
 - median pain at day 0 is the enrolment (baseline) score of every episode; at day 7 and day 14
   it is the score of the answered check-ins whose ``day`` is exactly 7 or 14. Check-ins are
   daily up to day 14, so everyone is asked on both days; someone who did not answer that day is
@@ -29,21 +30,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care import EXPECTED_RECOVERY, Level, Severity
 from bot.db.engine import read_only_connection
+from bot.db.functions import whole_days_between
 from bot.db.models import CheckIn, CheckInStatus, Episode, Person, PersonStatus
-from bot.schedule.digest import (
+from bot.insight.counts import (
     CheckInCounts,
     by_level,
     checkins_between,
@@ -55,32 +53,6 @@ from bot.schedule.digest import (
 PAIN_DAYS = (0, 7, 14)
 """Days after onset at which the median pain is shown: enrolment, one week, two weeks."""
 _RULE_LINES = 25
-
-
-class whole_days_between(FunctionElement[int]):
-    """Whole 24-hour periods from the first timestamp to the second, rounded down."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_days_between"
-
-
-@compiles(whole_days_between, "sqlite")
-def _days_sqlite(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite keeps naive UTC text; strftime('%s') is whole seconds, and integer division of a
-    # non-negative number rounds down. (julianday() differences are floats: 9.99999 days.)
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return (
-        f"((CAST(strftime('%s', {end}) AS INTEGER)"
-        f" - CAST(strftime('%s', {start}) AS INTEGER)) / 86400)"
-    )
-
-
-@compiles(whole_days_between, "postgresql")
-@compiles(whole_days_between)  # standard SQL, and what str(statement) shows
-def _days_postgresql(element: whole_days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(floor(EXTRACT(EPOCH FROM ({end} - {start})) / 86400) AS INTEGER)"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest
@@ -22,36 +21,26 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.admin import ADMIN_COMMANDS, AdminDesk
 from bot.conversation.commands import COMMANDS
 from bot.conversation.engine import Conversations
-from bot.schedule.digest import DailyDigest
-from bot.schedule.dispatcher import Dispatcher
-from bot.schedule.jobs import build_scheduler
-from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.bot import make_bot
 from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
-from bot.telegram.ratelimit import ChatRateLimiter, without_limits
 from bot.telegram.updates import PerPersonUpdates
 
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
-
-
-def file_url(api_base_url: str) -> str:
-    """The file endpoint beside a Bot API base URL (``.../bot`` -> ``.../file/bot``)."""
-    root, _, last = api_base_url.rstrip("/").rpartition("/")
-    return f"{root}/file/{last}"
 
 
 async def set_command_menu(application: Application, admin_ids: Iterable[int]) -> None:  # type: ignore[type-arg]
@@ -71,58 +60,29 @@ async def set_command_menu(application: Application, admin_ids: Iterable[int]) -
             log.warning("admin %s has no chat with the bot yet: %s", admin_id, error.message)
 
 
-def _default_limiter(settings: Settings) -> ChatRateLimiter:
-    return ChatRateLimiter() if settings.telegram.rate_limits else without_limits()
-
-
 def build_application(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     *,
-    request: BaseRequest | None = None,
-    rate_limiter: ChatRateLimiter | None = None,
-    run_schedule: bool = False,
+    bot: ExtBot[int] | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot. ``run_schedule`` starts the due queue's clock with the application (a live
-    process); tests and the demo drive :class:`Dispatcher` themselves with a moved clock.
-    ``rate_limiter`` defaults to Telegram's limits; tests and benchmarks pass their own.
-    ``request`` defaults to :class:`AiohttpRequest` for everything but ``getUpdates``."""
-    token = settings.require_token().get_secret_value()
-    dispatcher = Dispatcher(sessions, settings, clock)
-    digest = DailyDigest(sessions, settings, clock)
-    scheduler: list[AsyncIOScheduler] = []
+    """The bot's handlers on ``bot`` (by default :func:`make_bot` of the settings).
+
+    Nothing here ticks the due queue: the composition roots of :mod:`bot.runtime` put the
+    Application and the scheduler together, and tests drive the dispatcher with a moved clock.
+    """
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await set_command_menu(application, settings.admin.ids)
-        if run_schedule:
-            scheduler.append(
-                build_scheduler(
-                    application.bot,
-                    dispatcher,
-                    digest,
-                    settings.admin.digest_time.hour,
-                    settings.admin.digest_time.minute,
-                )
-            )
-            scheduler[0].start()
 
-    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
-        for running in scheduler:
-            running.shutdown(wait=False)
-
-    builder = (
+    application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(settings.telegram.api_base_url)
-        .base_file_url(file_url(settings.telegram.api_base_url))
-        .rate_limiter(rate_limiter or _default_limiter(settings))
+        .bot(bot or make_bot(settings))
         .concurrent_updates(PerPersonUpdates())
         .post_init(post_init)
-        .post_shutdown(post_shutdown)
-        .request(request or AiohttpRequest())
+        .build()
     )
-    application = builder.build()
     conversations = Conversations(sessions, settings, clock)
     delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)
     handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), delivery)

@@ -24,8 +24,8 @@ from bot.db.models import (
     Person,
     PersonStatus,
 )
-from bot.schedule.checkin_batch import prepare_checkins
-from bot.schedule.queue import Owed, claim, owe
+from bot.queue.owed import Owed, claim, owe
+from bot.runtime.checkin_batch import prepare_checkins
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ONSET = NOW - timedelta(days=3)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import session_factory
 from bot.db.models import DueKind, DueMessage, DueStatus, Person, PersonStatus
-from bot.schedule.queue import Owed, owe
+from bot.queue.owed import Owed, owe
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -54,7 +54,7 @@ async def test_the_expired_lease_probe_seeks_an_index_even_with_stale_statistics
     from sqlalchemy import insert, update
 
     from bot.db.models import DUE_PRIORITY, DueKind, Person, PersonStatus
-    from bot.schedule.queue import _lease_expired
+    from bot.queue.owed import _lease_expired
 
     async with engine.begin() as connection:
         person_id = (

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.botapi import LocalBotApi
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
+from bot.fake_telegram import FakeTelegram
 from tests.e2e.harness import ADMIN_CHAT, ADMIN_USER, BotUnderTest
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -27,7 +27,7 @@ async def bot(database_url: str) -> AsyncIterator[BotUnderTest]:
 @asynccontextmanager
 async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
     clock = ManualClock(START)
-    async with LocalBotApi(wall_clock=lambda: clock.now().timestamp()) as api:
+    async with FakeTelegram(wall_clock=lambda: clock.now().timestamp()) as api:
         api.group(chat_id=ADMIN_CHAT, title="Clinic alerts")
         settings = load_settings(
             telegram_bot_token=api.token,
@@ -38,6 +38,7 @@ async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
             emergency_number="999",
             urgent_care_text="NHS 111",
             default_timezone="Europe/London",
+            telegram_rate_limits=False,
         )
         engine = create_engine(database_url)
         under_test = BotUnderTest(api, clock, session_factory(engine), settings)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.botapi.models import SentMessage
-from bot.botapi.person import Person
+from bot.fake_telegram.models import SentMessage
+from bot.fake_telegram.person import Person
 from tests.e2e.harness import BotUnderTest
 
 

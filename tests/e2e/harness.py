@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.botapi import LocalBotApi
-from bot.botapi.models import SentMessage
-from bot.botapi.person import Person
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.schedule.dispatcher import Dispatcher
+from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram.models import SentMessage
+from bot.fake_telegram.person import Person
+from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.app import build_application
-from bot.telegram.ratelimit import without_limits
 
 ADMIN_CHAT = -100777
 ADMIN_USER = 4242
@@ -32,7 +31,7 @@ ADMIN_USER = 4242
 
 @dataclass
 class BotUnderTest:
-    api: LocalBotApi
+    api: FakeTelegram
     clock: ManualClock
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
@@ -40,9 +39,7 @@ class BotUnderTest:
     errors: list[BaseException] = field(default_factory=list)
 
     async def start(self) -> None:
-        self.application = build_application(
-            self.settings, self.sessions, self.clock, rate_limiter=without_limits()
-        )
+        self.application = build_application(self.settings, self.sessions, self.clock)
         self.application.add_error_handler(self.record_error)
         await self.application.initialize()
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.botapi.person import Person as ChatPerson
 from bot.conversation.admin import ADMIN_COMMANDS
 from bot.db.models import CheckIn, Escalation, Person
+from bot.fake_telegram.person import Person as ChatPerson
 from bot.insight.export import COLUMNS
 from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX
 from bot.pseudonym import pseudonym

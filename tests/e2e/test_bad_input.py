@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.botapi.person import Person
+from bot.fake_telegram.person import Person
 from bot.telegram import callbacks
 from tests.e2e.enrol import enrol
 from tests.e2e.harness import BotUnderTest

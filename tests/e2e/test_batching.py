@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import event, select
 from telegram.ext import ExtBot
 
-from bot.botapi import LocalBotApi
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.conversation.checkin import CheckinPain
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import CheckIn, Conversation
-from bot.schedule.dispatcher import Dispatcher
+from bot.fake_telegram import FakeTelegram
+from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.ratelimit import without_limits
 from tests.e2e.seed import seed_due_checkins
 
@@ -32,7 +32,7 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
     def count(*args: Any) -> None:
         statements.append(str(args[2]))
 
-    async with LocalBotApi(record_calls=False) as api:
+    async with FakeTelegram(record_calls=False) as api:
         for user_id in user_ids:
             api.person(user_id)
         settings = load_settings(

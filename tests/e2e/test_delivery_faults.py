@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import DueKind, DueMessage, DueStatus, Person
-from bot.schedule.dispatcher import BACKOFF, MAX_ATTEMPTS
+from bot.runtime.dispatcher import BACKOFF, MAX_ATTEMPTS
 from tests.e2e.enrol import enrol
 from tests.e2e.harness import BotUnderTest
 
@@ -111,7 +111,7 @@ async def test_a_blocked_update_from_telegram_stops_the_schedule(bot: BotUnderTe
 
 
 async def test_escalations_go_ahead_of_a_backlog_of_checkins(bot: BotUnderTest) -> None:
-    from bot.schedule import queue
+    from bot.queue import owed as queue
 
     people = [bot.api.person(7100 + index, f"P{index}") for index in range(3)]
     for person in people:

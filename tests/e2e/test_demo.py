@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.demo import run_demo
+from bot.runtime.demo import run_demo
 
 
 async def test_the_demo_follows_a_person_to_recovery(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from telegram import Update
 
-from bot import logs
 from bot.care import Level
 from bot.db.models import Episode, Escalation, Person
+from bot.runtime import logs
 from tests.e2e.enrol import Answers, enrol, through_red_flags
 from tests.e2e.harness import BotUnderTest
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.schedule.digest import DailyDigest
-from bot.schedule.dispatcher import Dispatcher
-from bot.schedule.jobs import DIGEST_JOB, QUEUE_JOB, build_scheduler
+from bot.runtime.digest import DailyDigest
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, build_scheduler
 from tests.e2e.enrol import enrol
 from tests.e2e.harness import BotUnderTest
 
@@ -53,8 +53,7 @@ async def test_one_queue_job_for_everyone_not_one_job_per_person(bot: BotUnderTe
         bot.application.bot,
         Dispatcher(bot.sessions, bot.settings, bot.clock),
         DailyDigest(bot.sessions, bot.settings, bot.clock),
-        8,
-        0,
+        time(8, 0),
     )
     scheduler.start(paused=True)  # jobs get their defaults when the scheduler starts
     jobs = {job.id: job for job in scheduler.get_jobs()}

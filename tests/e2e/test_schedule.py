@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.botapi.person import Person as ChatPerson
 from bot.db.models import CheckIn, DueKind, DueMessage, DueStatus, Person, PersonStatus
+from bot.fake_telegram.person import Person as ChatPerson
 from tests.e2e.enrol import Answers, enrol
 from tests.e2e.harness import BotUnderTest
 
@@ -222,7 +222,7 @@ async def test_after_days_of_downtime_only_one_catch_up_prompt(bot: BotUnderTest
 async def test_a_worker_killed_between_claim_and_send_is_covered_by_the_lease(
     bot: BotUnderTest,
 ) -> None:
-    from bot.schedule import queue
+    from bot.queue import owed as queue
 
     lu = bot.api.person(6012, "Lu")
     await enrol(bot, lu)

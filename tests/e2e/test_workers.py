@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.botapi import LocalBotApi
-from bot.botapi.person import Person as ChatPerson
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import Person, PersonStatus
+from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram.person import Person as ChatPerson
 from tests.e2e.harness import BotUnderTest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ async def test_long_polling_serves_a_person(bot: BotUnderTest) -> None:
 
 
 @asynccontextmanager
-async def bot_process(api: LocalBotApi, database_url: str) -> AsyncIterator[None]:
+async def bot_process(api: FakeTelegram, database_url: str) -> AsyncIterator[None]:
     """``python -m bot run``: a separate process polling the local Bot API server."""
     environment = {
         **os.environ,
@@ -116,7 +116,7 @@ async def test_two_processes_share_one_person_on_postgresql(postgres_url: str) -
 
 @asynccontextmanager
 async def send_worker(
-    api: LocalBotApi, database_url: str
+    api: FakeTelegram, database_url: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """``python -m bot worker --until-idle``: a separate process draining the due queue."""
     environment = {
@@ -150,7 +150,7 @@ async def test_two_workers_send_every_due_message_exactly_once(postgres_url: str
     engine = create_engine(postgres_url)
     sessions = session_factory(engine)
     await seed_due_checkins(sessions, user_ids, datetime.now(UTC))
-    async with LocalBotApi(record_calls=False) as api:
+    async with FakeTelegram(record_calls=False) as api:
         chats = [api.person(user_id, f"P{user_id}") for user_id in user_ids]
         async with (
             send_worker(api, postgres_url) as first,

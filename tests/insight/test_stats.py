@@ -13,6 +13,7 @@ from telegram.constants import MessageLimit
 from bot.care import Level, Severity
 from bot.db.engine import session_factory
 from bot.db.models import CheckIn, CheckInStatus, Escalation, Person, PersonStatus
+from bot.insight.counts import CheckInCounts
 from bot.insight.stats import (
     Median,
     collect_stats,
@@ -20,7 +21,6 @@ from bot.insight.stats import (
     median_of,
 )
 from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX, render_stats_chart
-from bot.schedule.digest import CheckInCounts
 from tests.insight.history import NOW, WEEK, ZONE
 
 

@@ -1,0 +1,100 @@
+"""Counting what happened in a window of time: shared by the operators' /stats and the daily
+digest, so a figure means the same thing in both places.
+
+Figures are SQL aggregates over indexed time columns, never rows loaded into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import care, texts
+from bot.db.models import CheckIn, Episode, Escalation
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a local day starts (its first existing minute on a DST day)."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class CheckInCounts:
+    """Check-ins in a window of time ``[start, end)``."""
+
+    sent: int
+    """Sent in the window (scheduled or asked for with /checkin)."""
+    answered: int
+    """Answered in the window, whenever they were sent."""
+    responded: int
+    """Of those sent in the window, how many have been answered by now."""
+
+    @property
+    def response_rate(self) -> float | None:
+        """``responded / sent``; None when nothing was sent (not 0 %: nobody was asked)."""
+        return self.responded / self.sent if self.sent else None
+
+
+async def enrolled_between(session: AsyncSession, start: datetime, end: datetime) -> int:
+    """Episodes started (enrolments completed) in ``[start, end)``."""
+    value = await session.scalar(
+        select(func.count()).where(Episode.started_at >= start, Episode.started_at < end)
+    )
+    return int(value or 0)
+
+
+async def checkins_between(session: AsyncSession, start: datetime, end: datetime) -> CheckInCounts:
+    """Two index range reads: by time sent (with how many were answered) and by time answered."""
+    sent, responded = (
+        await session.execute(
+            select(func.count(), func.count(CheckIn.answered_at)).where(
+                CheckIn.sent_at >= start, CheckIn.sent_at < end
+            )
+        )
+    ).one()
+    answered = await session.scalar(
+        select(func.count()).where(CheckIn.answered_at >= start, CheckIn.answered_at < end)
+    )
+    return CheckInCounts(sent=int(sent), answered=int(answered or 0), responded=int(responded))
+
+
+async def escalations_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> Mapping[tuple[care.Level, str], int]:
+    """Escalations created in ``[start, end)``, counted by (level, rule id)."""
+    rows = await session.execute(
+        select(Escalation.level, Escalation.rule_id, func.count())
+        .where(Escalation.created_at >= start, Escalation.created_at < end)
+        .group_by(Escalation.level, Escalation.rule_id)
+    )
+    return {(care.Level(level), str(rule_id)): int(n) for level, rule_id, n in rows.tuples()}
+
+
+def by_level(escalations: Mapping[tuple[care.Level, str], int]) -> dict[care.Level, int]:
+    """Every level, most urgent first, with 0 where there were none."""
+    totals = dict.fromkeys(sorted(care.Level, reverse=True), 0)
+    for (level, _rule_id), number in escalations.items():
+        totals[level] += number
+    return totals
+
+
+async def digest_text(session: AsyncSession, day: date, zone: ZoneInfo) -> str:
+    """The admins' daily digest: ``day``'s figures, its local midnight to the next."""
+    start = local_midnight(day, zone)
+    end = local_midnight(day + timedelta(days=1), zone)
+    checkins = await checkins_between(session, start, end)
+    levels = by_level(await escalations_between(session, start, end))
+    return texts.DIGEST.format(
+        day=f"{day:%A} {day.day} {day:%B}",
+        enrolled=await enrolled_between(session, start, end),
+        sent=checkins.sent,
+        answered=checkins.answered,
+        emergency=levels[care.Level.EMERGENCY],
+        urgent=levels[care.Level.URGENT],
+        soon=levels[care.Level.SOON],
+    )

@@ -1,0 +1,1 @@
+"""The due queue: what the bot owes each person, as rows, and the plan that owes them."""

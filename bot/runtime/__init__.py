@@ -1,0 +1,1 @@
+"""What starts and drives processes: the composition roots, the due queue's tick, the digest."""

@@ -1,0 +1,46 @@
+"""The admins' daily digest: yesterday's figures, once a day, whatever the number of workers.
+
+Every worker runs the job; the first to insert the day's ``digests`` row sends, the others find
+the row there and stay quiet. The figures are :func:`bot.insight.counts.digest_text`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.models import Digest
+from bot.insight.counts import digest_text
+
+
+class DailyDigest:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self.zone = ZoneInfo(settings.care.default_timezone)
+
+    async def send_yesterday(self, bot: Bot) -> str | None:
+        """Send yesterday's figures to the alert chat; None if another worker already did."""
+        chat = self._settings.admin.alert_chat_id
+        if chat is None:
+            return None
+        now = self._clock.now()
+        day = now.astimezone(self.zone).date() - timedelta(days=1)
+        try:
+            async with self._sessions.begin() as session:
+                session.add(Digest(day=day, sent_at=now))
+                await session.flush()
+                text = await digest_text(session, day, self.zone)
+        except IntegrityError:
+            return None
+        await bot.send_message(chat, text)
+        return text

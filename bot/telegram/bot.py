@@ -1,0 +1,48 @@
+"""The one place a ``Bot`` is made: the Application and the send-only worker use the same one.
+
+The limits come from the settings here and nowhere else: Telegram's limits on a live bot, none
+against a local Bot API server (``TELEGRAM_RATE_LIMITS=false``). Tests and benchmarks pass their
+own transport or limiter.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseRateLimiter, ExtBot
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.config import Settings
+from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.ratelimit import ChatRateLimiter, without_limits
+
+CONNECTIONS = 256
+"""Connections to the Bot API at most: python-telegram-bot's own default for a bot's requests."""
+
+
+def file_url(api_base_url: str) -> str:
+    """The file endpoint beside a Bot API base URL (``.../bot`` -> ``.../file/bot``)."""
+    root, _, last = api_base_url.rstrip("/").rpartition("/")
+    return f"{root}/file/{last}"
+
+
+def make_bot(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[int] | None = None,
+    connections: int = CONNECTIONS,
+) -> ExtBot[int]:
+    """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN``.
+
+    ``getUpdates`` keeps a transport of its own (python-telegram-bot's, one connection) so a
+    long poll never holds a connection a reply is waiting for.
+    """
+    if rate_limiter is None:
+        rate_limiter = ChatRateLimiter() if settings.telegram.rate_limits else without_limits()
+    return ExtBot(
+        settings.require_token().get_secret_value(),
+        base_url=settings.telegram.api_base_url,
+        base_file_url=file_url(settings.telegram.api_base_url),
+        request=request or AiohttpRequest(connection_pool_size=connections),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter,
+    )
