@@ -142,7 +142,7 @@ async def seed(engine: AsyncEngine, people: int, *, already_drained: bool = Fals
                 "person_id": i + 1,
                 "step": "idle",
                 "answers": {},
-                "turn": 12,
+                "question_number": 12,
                 "updated_at": ONSET,
             },
         ),

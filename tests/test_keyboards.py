@@ -27,7 +27,7 @@ def test_inline_buttons_match_ptb() -> None:
             for row in rows
         ]
     )
-    assert markup(Outgoing("?", buttons=rows, turn=7)) == expected.to_dict()
+    assert markup(Outgoing("?", buttons=rows, question_number=7)) == expected.to_dict()
 
 
 def test_reply_keyboard_asks_for_a_location_only_on_its_button() -> None:

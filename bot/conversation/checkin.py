@@ -71,13 +71,13 @@ class CheckinPain(PainStep):
     name = "checkin_pain"
 
     @staticmethod
-    def prompt(day: int, turn_number: int) -> Outgoing:
+    def prompt(day: int, question_number: int) -> Outgoing:
         """The check-in's first question; also built in bulk by the due queue."""
-        return Outgoing(texts.CHECKIN_PAIN.format(day=day), pain_buttons(), turn_number)
+        return Outgoing(texts.CHECKIN_PAIN.format(day=day), pain_buttons(), question_number)
 
     async def ask(self, turn: Turn) -> Outgoing:
         check_in = await _check_in(turn)
-        return self.prompt(check_in.day, turn.conversation_row().turn)
+        return self.prompt(check_in.day, turn.conversation_row().question_number)
 
     async def accept(self, turn: Turn, score: int) -> None:
         check_in = await _check_in(turn)

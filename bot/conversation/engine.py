@@ -103,7 +103,7 @@ async def _button(turn: Turn) -> None:
     live = (
         turn.conversation is not None
         and turn.step != IDLE
-        and incoming.button_turn == turn.conversation.turn
+        and incoming.button_question == turn.conversation.question_number
     )
     if live and incoming.button_value is not None:
         accepted = await STEPS[turn.step].on_button(turn, incoming.button_value)

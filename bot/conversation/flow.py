@@ -28,7 +28,7 @@ class Step(ABC):
 
     @abstractmethod
     async def ask(self, turn: Turn) -> Outgoing:
-        """The question, with buttons carrying the conversation's current turn."""
+        """The question, its buttons carrying its question number."""
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         """Handle a tap on one of this step's buttons; False if ``value`` is not one of them."""
@@ -50,7 +50,7 @@ async def goto(turn: Turn, step: str) -> None:
     """Move to ``step`` and ask its question; buttons of every earlier question become stale."""
     conversation = turn.conversation_row()
     conversation.step = step
-    conversation.turn += 1
+    conversation.question_number += 1
     conversation.updated_at = turn.now
     if step != IDLE:
         turn.messages.append(await STEPS[step].ask(turn))
@@ -64,14 +64,14 @@ async def finish(turn: Turn) -> None:
 
 
 async def repeat(turn: Turn) -> None:
-    """Ask the current question again, keeping its turn so its earlier buttons stay live."""
+    """Ask the current question again, keeping its number so its earlier buttons stay live."""
     if turn.step != IDLE:
         turn.messages.append(await STEPS[turn.step].ask(turn))
 
 
 def question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Outgoing:
-    """A question whose buttons carry the conversation's current turn."""
-    return Outgoing(text, buttons=buttons, turn=turn.conversation_row().turn)
+    """A question whose buttons carry its question number."""
+    return Outgoing(text, buttons=buttons, question_number=turn.conversation_row().question_number)
 
 
 @functools.cache

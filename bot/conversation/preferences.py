@@ -43,7 +43,7 @@ class Zone(Step):
         ]
         return Outgoing(
             texts.ZONE_QUESTION,
-            turn=turn.conversation_row().turn,
+            question_number=turn.conversation_row().question_number,
             location_keyboard=((texts.ZONE_SHARE_LOCATION,), *rows),
         )
 

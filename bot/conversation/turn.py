@@ -58,7 +58,7 @@ class Outgoing:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    turn: int = 0
+    question_number: int = 0
     location_keyboard: tuple[tuple[str, ...], ...] = ()
     """Reply-keyboard rows; a row starting with the share-location label asks for a location."""
     remove_reply_keyboard: bool = False
@@ -78,7 +78,7 @@ class Incoming:
     command: str | None = None
     payload: str = ""
     text: str | None = None
-    button_turn: int | None = None
+    button_question: int | None = None
     button_value: str | None = None
     location: tuple[float, float] | None = None
     unsupported: bool = False
@@ -129,7 +129,7 @@ class Turn:
                 person_id=self.require_person().id,
                 step=IDLE,
                 answers={},
-                turn=0,
+                question_number=0,
                 updated_at=self.now,
             )
             self.session.add(self.conversation)

@@ -255,9 +255,9 @@ class Digest(Base):
 class Conversation(Base):
     """Which question a person is on, and the answers given so far in this conversation.
 
-    ``turn`` counts the questions asked; every button carries the turn it was asked in, so a
-    tap on an older question (or the same button twice) is recognised as stale and changes
-    nothing.
+    ``question_number`` counts the questions asked; every button carries the number of its
+    question, so a tap on an older question (or the same button twice) is recognised as stale
+    and changes nothing.
     """
 
     __tablename__ = "conversations"
@@ -267,5 +267,5 @@ class Conversation(Base):
     )
     step: Mapped[str] = mapped_column(String(32))
     answers: Mapped[dict[str, Any]]
-    turn: Mapped[int] = mapped_column(Integer, default=0)
+    question_number: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]

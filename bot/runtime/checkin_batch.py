@@ -69,8 +69,8 @@ class _Plain:
     row: Claimed
     person: PlainPerson
     episode: _PlainEpisode
-    turn: int | None
-    """The conversation's turn, or None when the person has no conversation row yet."""
+    question_number: int | None
+    """The conversation's question number, or None when the person has no conversation row yet."""
     today: str
     day: int
 
@@ -133,11 +133,12 @@ async def prepare_checkins(
         episodes[person_id] = _PlainEpisode(episode_id, person_id, onset_at)  # newest wins
         if unanswered_id is not None or asked_id is not None:
             busy.add(episode_id)
-    # Only the step and the turn are needed: plain rows, not ORM objects to track and flush.
+    # Only the step and the question number are needed: plain rows, not ORM objects to track
+    # and flush.
     conversations = {
-        person_id: (step, turn)
-        for person_id, step, turn in await session.execute(
-            select(Conversation.person_id, Conversation.step, Conversation.turn).where(
+        person_id: (step, number)
+        for person_id, step, number in await session.execute(
+            select(Conversation.person_id, Conversation.step, Conversation.question_number).where(
                 Conversation.person_id.in_(person_ids)
             )
         )
@@ -163,8 +164,8 @@ async def prepare_checkins(
             continue
         seen.add(person.id)
         day = care.episode_day(active.onset_at, now, zone_of(person))
-        turn = conversation[1] if conversation is not None else None
-        plain.append(_Plain(row, person, active, turn, todays[person.id], day))
+        number = conversation[1] if conversation is not None else None
+        plain.append(_Plain(row, person, active, number, todays[person.id], day))
     if not plain:
         return [], left
     new_ids = await _insert_check_ins(session, plain, now)
@@ -174,15 +175,17 @@ async def prepare_checkins(
     updated: list[dict[str, Any]] = []
     created: list[dict[str, Any]] = []
     for item, check_in_id in zip(plain, check_in_ids, strict=True):
-        turn = (item.turn or 0) + 1
-        (created if item.turn is None else updated).append(
+        number = (item.question_number or 0) + 1
+        (created if item.question_number is None else updated).append(
             {
                 "b_person_id": item.person.id,
-                "b_turn": turn,
+                "b_number": number,
                 "b_answers": {"check_in_id": check_in_id, "episode_id": item.episode.id},
             }
         )
-        prepared.append(PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, turn)))
+        prepared.append(
+            PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, number))
+        )
         following = next_slot(item.person, item.episode, now, {item.today})
         if following is not None:
             owed.append(Owed(item.person.id, DueKind.CHECKIN, following.key, following.due_at))
@@ -255,9 +258,9 @@ async def _insert_check_ins(
 
 _ASK_CHECKIN_PAIN_POSTGRESQL = text(
     "UPDATE conversations SET step = :step, answers = CAST(asked.answers AS JSON), "
-    "turn = asked.turn, updated_at = :updated_at "
-    "FROM unnest(CAST(:person_id AS INTEGER[]), CAST(:turn AS INTEGER[]), "
-    "CAST(:answers AS TEXT[])) AS asked(person_id, turn, answers) "
+    "question_number = asked.question_number, updated_at = :updated_at "
+    "FROM unnest(CAST(:person_id AS INTEGER[]), CAST(:question_number AS INTEGER[]), "
+    "CAST(:answers AS TEXT[])) AS asked(person_id, question_number, answers) "
     "WHERE conversations.person_id = asked.person_id"
 ).bindparams(bindparam("updated_at", type_=cast(Table, Conversation.__table__).c.updated_at.type))
 """The whole batch's conversations in one statement, each column an array: as an executemany,
@@ -277,7 +280,7 @@ async def _ask_checkin_pain(
     values = {
         "step": CheckinPain.name,
         "answers": bindparam("b_answers"),
-        "turn": bindparam("b_turn"),
+        "question_number": bindparam("b_number"),
         "updated_at": now,
     }
     if updated and session.bind.dialect.name == "postgresql":
@@ -287,7 +290,7 @@ async def _ask_checkin_pain(
                 "step": CheckinPain.name,
                 "updated_at": now,
                 "person_id": [item["b_person_id"] for item in updated],
-                "turn": [item["b_turn"] for item in updated],
+                "question_number": [item["b_number"] for item in updated],
                 "answers": [json.dumps(item["b_answers"]) for item in updated],
             },
         )

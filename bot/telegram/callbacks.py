@@ -1,11 +1,11 @@
 """Callback data: short, versioned and checked, because any client can send any bytes.
 
-``b1|<turn>|<value>``: the format version, the conversation turn the question was asked in, and
-the answer. A tap whose data does not parse, or whose turn is not the live one, is stale or
-forged and changes nothing.
+``b1|<question number>|<value>``: the format version, the number of the question in the person's
+conversation, and the answer. A tap whose data does not parse, or whose question is not the live
+one, is stale or forged and changes nothing.
 
-Writing is checked in two parts, :func:`prefix` (the turn) and :func:`check_value` (the
-answer), so that a keyboard can check its values once and only its turn per message
+Writing is checked in two parts, :func:`prefix` (the question number) and :func:`check_value`
+(the answer), so that a keyboard can check its values once and only its number per message
 (:mod:`bot.telegram.keyboards`); :func:`encode` is the two together.
 """
 
@@ -16,23 +16,23 @@ import re
 from telegram.constants import InlineKeyboardButtonLimit
 
 PREFIX = "b1"
-_TURN_DIGITS = 9
+_NUMBER_DIGITS = 9
 _VALUE_LENGTH = 40
-_PREFIX = re.compile(rf"{PREFIX}\|\d{{1,{_TURN_DIGITS}}}\|")
+_PREFIX = re.compile(rf"{PREFIX}\|\d{{1,{_NUMBER_DIGITS}}}\|")
 _VALUE = re.compile(rf"[A-Za-z0-9:+_.-]{{1,{_VALUE_LENGTH}}}")
-_DATA = re.compile(rf"{PREFIX}\|(\d{{1,{_TURN_DIGITS}}})\|({_VALUE.pattern})")
+_DATA = re.compile(rf"{PREFIX}\|(\d{{1,{_NUMBER_DIGITS}}})\|({_VALUE.pattern})")
 
 # Every data the two checks let through is ASCII and at most this long, so none can exceed
 # Telegram's limit; said once here rather than measured on every button.
-if len(PREFIX) + 2 + _TURN_DIGITS + _VALUE_LENGTH > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
+if len(PREFIX) + 2 + _NUMBER_DIGITS + _VALUE_LENGTH > InlineKeyboardButtonLimit.MAX_CALLBACK_DATA:
     raise ImportError("callback data could exceed Telegram's MAX_CALLBACK_DATA")
 
 
-def prefix(turn: int) -> str:
-    """``b1|<turn>|``: what the data of every button of one question starts with."""
-    data = f"{PREFIX}|{turn}|"
+def prefix(question_number: int) -> str:
+    """``b1|<question number>|``: what the data of every button of one question starts with."""
+    data = f"{PREFIX}|{question_number}|"
     if not _PREFIX.fullmatch(data):
-        raise ValueError(f"callback turn not encodable: {turn!r}")
+        raise ValueError(f"question number not encodable: {question_number!r}")
     return data
 
 
@@ -43,12 +43,12 @@ def check_value(value: str) -> str:
     return value
 
 
-def encode(turn: int, value: str) -> str:
-    return prefix(turn) + check_value(value)
+def encode(question_number: int, value: str) -> str:
+    return prefix(question_number) + check_value(value)
 
 
 def decode(data: str | None) -> tuple[int, str] | None:
-    """(turn, value), or None for anything this bot did not write."""
+    """(question number, value), or None for anything this bot did not write."""
     match = _DATA.fullmatch(data or "")
     if match is None:
         return None

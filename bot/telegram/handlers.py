@@ -67,11 +67,11 @@ class Handlers:
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
             await query.answer(texts.STALE_BUTTON)
             return
-        turn, value = decoded
+        question_number, value = decoded
         incoming = Incoming(
             user_id=query.from_user.id,
             chat_id=message.chat.id,
-            button_turn=turn,
+            button_question=question_number,
             button_value=value,
         )
         reply = await self._conversations.handle(incoming)

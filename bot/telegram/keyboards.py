@@ -5,8 +5,8 @@ only ever serialised, and building, freezing and serialising a dozen keyboard ob
 message was a large part of the cost of sending one (BENCHMARKS.md).
 
 An inline keyboard's buttons are the same for every person asked the same question; only the
-turn in their callback data differs. So the labels and checked values are kept per set of
-buttons, and each message only checks its turn once and joins it to them.
+question number in their callback data differs. So the labels and checked values are kept per
+set of buttons, and each message only checks its number once and joins it to them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}
 def markup(message: Outgoing) -> Markup | None:
     """The ``reply_markup`` of ``message``, or None when it has none."""
     if message.buttons:
-        prefix = callbacks.prefix(message.turn)
+        prefix = callbacks.prefix(message.question_number)
         return {
             "inline_keyboard": [
                 [{"text": label, "callback_data": prefix + value} for label, value in row]

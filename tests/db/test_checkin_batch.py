@@ -68,7 +68,11 @@ async def _enrol(engine: AsyncEngine, people: int) -> list[int]:
             if number % 2:
                 session.add(
                     Conversation(
-                        person_id=person.id, step="idle", answers={}, turn=number, updated_at=ONSET
+                        person_id=person.id,
+                        step="idle",
+                        answers={},
+                        question_number=number,
+                        updated_at=ONSET,
                     )
                 )
             ids.append(person.id)
@@ -113,7 +117,7 @@ async def test_each_row_gets_its_own_check_in_and_question(engine: AsyncEngine) 
                     Conversation.person_id,
                     Conversation.step,
                     Conversation.answers,
-                    Conversation.turn,
+                    Conversation.question_number,
                 )
             )
         }

@@ -57,7 +57,7 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
     # Everyone is now on the pain question of the check-in that was just sent.
     assert len(asked) == len(check_ins) == people
     for person_id, conversation in asked.items():
-        assert (conversation.step, conversation.turn) == (CheckinPain.name, 1)
+        assert (conversation.step, conversation.question_number) == (CheckinPain.name, 1)
         assert conversation.answers == {
             "check_in_id": check_ins[person_id].id,
             "episode_id": check_ins[person_id].episode_id,
