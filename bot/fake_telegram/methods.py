@@ -21,8 +21,8 @@ from bot.fake_telegram.validation import (
 
 if TYPE_CHECKING:
     from bot.fake_telegram.chats import ChatState
-    from bot.fake_telegram.models import MessageKind, UploadedFile
-    from bot.fake_telegram.server import FakeTelegram, Files
+    from bot.fake_telegram.models import Files, MessageKind, UploadedFile
+    from bot.fake_telegram.world import BotApiState
 
 __all__ = ["METHODS", "MethodSpec", "bad_request", "scope_key"]
 
@@ -63,7 +63,7 @@ _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 @dataclass(frozen=True)
 class MethodSpec:
     name: str
-    handler: Callable[[FakeTelegram, JSONDict, Files], Any]
+    handler: Callable[[BotApiState, JSONDict, Files], Any]
 
     @property
     def key(self) -> str:
@@ -82,11 +82,11 @@ def _int(params: JSONDict, name: str) -> int | None:
     return value
 
 
-def _chat(api: FakeTelegram, params: JSONDict) -> ChatState:
+def _chat(api: BotApiState, params: JSONDict) -> ChatState:
     raw = params.get("chat_id")
     if raw is None or raw == "":
         raise bad_request("chat_id is empty")
-    state = api._chats.get(raw) if isinstance(raw, int) else api._usernames.get(str(raw).lower())
+    state = api.chats.get(raw) if isinstance(raw, int) else api.usernames.get(str(raw).lower())
     if state is None:
         raise bad_request("chat not found")
     if state.blocked:
@@ -94,7 +94,7 @@ def _chat(api: FakeTelegram, params: JSONDict) -> ChatState:
     return state
 
 
-def _editable(api: FakeTelegram, params: JSONDict) -> tuple[ChatState, SentMessage]:
+def _editable(api: BotApiState, params: JSONDict) -> tuple[ChatState, SentMessage]:
     if params.get("inline_message_id"):
         # Inline messages are not simulated: no bot here ever sends one.
         raise bad_request("message to edit not found")
@@ -108,9 +108,9 @@ def _editable(api: FakeTelegram, params: JSONDict) -> tuple[ChatState, SentMessa
     return state, message
 
 
-def _mark_edited(api: FakeTelegram, message: SentMessage) -> JSONDict:
+def _mark_edited(api: BotApiState, message: SentMessage) -> JSONDict:
     message.edits += 1
-    message.edit_date = api._date()
+    message.edit_date = api.date()
     return api.message_json(message)
 
 
@@ -135,7 +135,7 @@ def _same_content(
 
 
 def _record_send(
-    api: FakeTelegram,
+    api: BotApiState,
     state: ChatState,
     kind: MessageKind,
     text: str,
@@ -146,14 +146,14 @@ def _record_send(
     reply_markup: JSONDict | None,
     upload: UploadedFile | None = None,
 ) -> JSONDict:
-    at = api._now()
+    at = api.now()
     entities = params.get(entities_key)
     message = SentMessage(
         chat_id=state.chat_id,
         message_id=state.new_message_id(),
         kind=kind,
         text=text,
-        date=api._date(),
+        date=api.date(),
         sent_at=at,
         reply_markup=reply_markup,
         entities=entities if isinstance(entities, list) else None,
@@ -183,20 +183,20 @@ def _reply_target(state: ChatState, params: JSONDict) -> None:
 
 
 def _upload(
-    api: FakeTelegram, params: JSONDict, files: Files, field: str, folder: str
+    api: BotApiState, params: JSONDict, files: Files, field: str, folder: str
 ) -> UploadedFile:
     part = files.get(field)
     value = params.get(field)
     if part is None and isinstance(value, str) and value.startswith("attach://"):
         part = files.get(value.removeprefix("attach://"))
     if part is not None:
-        return api._new_upload(part.data, part.filename, part.mime_type, folder)
+        return api.new_upload(part.data, part.filename, part.mime_type, folder)
     if isinstance(value, str) and value:
-        known = api._files.get(value)
+        known = api.files.get(value)
         if known is not None:
             return known
         if re.match(r"https?://\S+$", value):
-            return api._new_upload(None, value.rsplit("/", 1)[-1] or None, None, folder, url=value)
+            return api.new_upload(None, value.rsplit("/", 1)[-1] or None, None, folder, url=value)
         raise bad_request("wrong file identifier/HTTP URL specified")
     raise bad_request(f"there is no {field} in the request")
 
@@ -213,7 +213,7 @@ def scope_key(scope: Any, language_code: Any) -> tuple[str, str]:
 # ----------------------------------------------------------------- methods
 
 
-def get_me(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def get_me(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     return {
         **api.bot_user,
         "can_join_groups": True,
@@ -224,7 +224,7 @@ def get_me(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
     }
 
 
-async def get_updates(api: FakeTelegram, params: JSONDict, files: Files) -> list[JSONDict]:
+async def get_updates(api: BotApiState, params: JSONDict, files: Files) -> list[JSONDict]:
     if api.webhook.get("url"):
         raise ApiError(
             HTTPStatus.CONFLICT,
@@ -240,20 +240,20 @@ async def get_updates(api: FakeTelegram, params: JSONDict, files: Files) -> list
     )
 
 
-def send_message(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def send_message(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     state = _chat(api, params)
     raw = params.get("text")
     text = check_message_text(raw, params.get("parse_mode"))
     markup = check_reply_markup(params.get("reply_markup"))
     _reply_target(state, params)
-    api.sends.check(state.chat_id, api._now())
+    api.sends.check(state.chat_id, api.now())
     return _record_send(
         api, state, "text", text, params, entities_key="entities", raw_text=raw, reply_markup=markup
     )
 
 
 def _send_media(
-    api: FakeTelegram, params: JSONDict, files: Files, kind: MessageKind, folder: str
+    api: BotApiState, params: JSONDict, files: Files, kind: MessageKind, folder: str
 ) -> JSONDict:
     state = _chat(api, params)
     raw = params.get("caption")
@@ -261,7 +261,7 @@ def _send_media(
     markup = check_reply_markup(params.get("reply_markup"))
     _reply_target(state, params)
     upload = _upload(api, params, files, kind, folder)
-    api.sends.check(state.chat_id, api._now())
+    api.sends.check(state.chat_id, api.now())
     return _record_send(
         api,
         state,
@@ -275,15 +275,15 @@ def _send_media(
     )
 
 
-def send_photo(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def send_photo(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     return _send_media(api, params, files, "photo", "photos")
 
 
-def send_document(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def send_document(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     return _send_media(api, params, files, "document", "documents")
 
 
-def edit_message_text(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def edit_message_text(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     _state, message = _editable(api, params)
     if message.kind != "text":
         raise bad_request("there is no text in the message to edit")
@@ -303,7 +303,7 @@ def edit_message_text(api: FakeTelegram, params: JSONDict, files: Files) -> JSON
     return _mark_edited(api, message)
 
 
-def edit_message_caption(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def edit_message_caption(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     _state, message = _editable(api, params)
     if message.kind == "text":
         raise bad_request("there is no caption in the message to edit")
@@ -322,7 +322,7 @@ def edit_message_caption(api: FakeTelegram, params: JSONDict, files: Files) -> J
     return _mark_edited(api, message)
 
 
-def edit_message_reply_markup(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def edit_message_reply_markup(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     _state, message = _editable(api, params)
     markup = check_reply_markup(params.get("reply_markup"), inline_only=True)
     if same_inline_markup(markup, message.reply_markup):
@@ -331,7 +331,7 @@ def edit_message_reply_markup(api: FakeTelegram, params: JSONDict, files: Files)
     return _mark_edited(api, message)
 
 
-def delete_message(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def delete_message(api: BotApiState, params: JSONDict, files: Files) -> bool:
     state = _chat(api, params)
     message_id = _int(params, "message_id")
     message = state.find(message_id) if message_id is not None else None
@@ -343,10 +343,10 @@ def delete_message(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
     raise bad_request("message to delete not found")
 
 
-def answer_callback_query(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def answer_callback_query(api: BotApiState, params: JSONDict, files: Files) -> bool:
     query_id = str(params.get("callback_query_id") or "")
-    query = api._queries.pop(query_id, None)
-    now = api._now()
+    query = api.queries.pop(query_id, None)
+    now = api.now()
     if query is None or now - query.created_at > api.callback_query_ttl:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = params.get("text")
@@ -369,14 +369,14 @@ def answer_callback_query(api: FakeTelegram, params: JSONDict, files: Files) -> 
     return True
 
 
-def send_chat_action(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def send_chat_action(api: BotApiState, params: JSONDict, files: Files) -> bool:
     _chat(api, params)
     if params.get("action") not in _CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
     return True
 
 
-def set_my_commands(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def set_my_commands(api: BotApiState, params: JSONDict, files: Files) -> bool:
     commands = params.get("commands")
     if not isinstance(commands, list) or len(commands) > BotCommandLimit.MAX_COMMAND_NUMBER:
         raise bad_request("commands must be an Array of at most 100 BotCommand")
@@ -397,23 +397,23 @@ def set_my_commands(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
     return True
 
 
-def get_my_commands(api: FakeTelegram, params: JSONDict, files: Files) -> list[JSONDict]:
+def get_my_commands(api: BotApiState, params: JSONDict, files: Files) -> list[JSONDict]:
     key = scope_key(params.get("scope"), params.get("language_code"))
     return list(api.commands_by_scope.get(key, []))
 
 
-def delete_my_commands(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def delete_my_commands(api: BotApiState, params: JSONDict, files: Files) -> bool:
     api.commands_by_scope.pop(scope_key(params.get("scope"), params.get("language_code")), None)
     return True
 
 
-async def set_webhook(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+async def set_webhook(api: BotApiState, params: JSONDict, files: Files) -> bool:
     url = params.get("url") or ""
     if not isinstance(url, str):
         raise bad_request("bad webhook: invalid URL")
     if url and not re.match(r"https?://[^/\s]+", url):
         raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
-    await api._stop_webhook()
+    await api.stop_webhook()
     if params.get("drop_pending_updates"):
         api.updates.drop_all()
     if not url:
@@ -426,19 +426,19 @@ async def set_webhook(api: FakeTelegram, params: JSONDict, files: Files) -> bool
         "max_connections": _int(params, "max_connections") or 40,
         "allowed_updates": params.get("allowed_updates"),
     }
-    api._start_webhook(url)
+    api.start_webhook(url)
     return True
 
 
-async def delete_webhook(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
-    await api._stop_webhook()
+async def delete_webhook(api: BotApiState, params: JSONDict, files: Files) -> bool:
+    await api.stop_webhook()
     if params.get("drop_pending_updates"):
         api.updates.drop_all()
     api.webhook = {}
     return True
 
 
-def get_webhook_info(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def get_webhook_info(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     webhook = api.webhook
     info: JSONDict = {
         "url": webhook.get("url", ""),
@@ -451,8 +451,8 @@ def get_webhook_info(api: FakeTelegram, params: JSONDict, files: Files) -> JSOND
     return info
 
 
-def get_file(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
-    upload = api._files.get(str(params.get("file_id") or ""))
+def get_file(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
+    upload = api.files.get(str(params.get("file_id") or ""))
     if upload is None or upload.data is None:
         raise bad_request("invalid file_id")
     return {
@@ -463,16 +463,16 @@ def get_file(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
     }
 
 
-def _accept(api: FakeTelegram, params: JSONDict, files: Files) -> bool:
+def _accept(api: BotApiState, params: JSONDict, files: Files) -> bool:
     return True
 
 
-def get_chat_menu_button(api: FakeTelegram, params: JSONDict, files: Files) -> JSONDict:
+def get_chat_menu_button(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     return {"type": "commands"}
 
 
 def _specs(
-    *pairs: tuple[str, Callable[[FakeTelegram, JSONDict, Files], Any]],
+    *pairs: tuple[str, Callable[[BotApiState, JSONDict, Files], Any]],
 ) -> dict[str, MethodSpec]:
     return {name.lower(): MethodSpec(name, handler) for name, handler in pairs}
 

@@ -1,4 +1,8 @@
-"""What the bot did against the local Bot API: calls, sent messages, uploads, answers."""
+"""What the bot did against the local Bot API: calls, sent messages, uploads, answers.
+
+Also the plain records the server keeps while it works (multipart file parts as received,
+callback queries awaiting their answer), so that every module of the server can share them.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +64,19 @@ class ApiCall:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.method, self.params))
+
+
+@dataclass(frozen=True)
+class UploadPart:
+    """One multipart file part as received."""
+
+    data: bytes
+    filename: str | None
+    mime_type: str | None
+
+
+# The multipart file parts of one request, by form field name.
+Files = dict[str, UploadPart]
 
 
 @dataclass(eq=False)
@@ -148,3 +165,14 @@ class CallbackAnswer:
     url: str | None
     cache_time: int | None
     at: float
+
+
+@dataclass(eq=False)
+class PendingQuery:
+    """A callback query a person's button press queued, until answerCallbackQuery takes it."""
+
+    user_id: int
+    chat_id: int
+    message_id: int
+    data: str
+    created_at: float

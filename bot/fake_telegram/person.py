@@ -13,7 +13,7 @@ from bot.fake_telegram.models import JSONDict, SentMessage
 
 if TYPE_CHECKING:
     from bot.fake_telegram.chats import ChatState
-    from bot.fake_telegram.server import FakeTelegram
+    from bot.fake_telegram.world import UpdateSource
 
 # The smallest valid PNG (1x1, transparent): what a person "photographs" by default.
 TINY_PNG = bytes.fromhex(
@@ -43,7 +43,7 @@ def command_text(name: str, args: tuple[str, ...], mention: str | None = None) -
 class ChatView:
     """The bot's messages to one chat, and waiting for more of them."""
 
-    def __init__(self, api: FakeTelegram, state: ChatState) -> None:
+    def __init__(self, api: UpdateSource, state: ChatState) -> None:
         self._api = api
         self._state = state
 
@@ -126,7 +126,7 @@ class ChatView:
 class Person(ChatView):
     """A Telegram user in a private chat with the bot (chat id = user id)."""
 
-    def __init__(self, api: FakeTelegram, state: ChatState, user: JSONDict) -> None:
+    def __init__(self, api: UpdateSource, state: ChatState, user: JSONDict) -> None:
         super().__init__(api, state)
         self.user = user
 
@@ -143,8 +143,8 @@ class Person(ChatView):
         return self._state.blocked
 
     def _message(self, content: JSONDict, kind: str = "message") -> JSONDict:
-        message = self._api._incoming(self._state, self.user, content)
-        return self._api._enqueue(self._state, kind, message)
+        message = self._api.incoming(self._state, self.user, content)
+        return self._api.enqueue(self._state, kind, message)
 
     async def send(self, text: str) -> JSONDict:
         """A text message; a leading /command gets its bot_command entity."""
@@ -164,11 +164,11 @@ class Person(ChatView):
         Returns the callback query id (to be answered with answerCallbackQuery).
         """
         message, data = self._find_button(label)
-        return self._api._press(self.user, self._state, message, data)
+        return self._api.press(self.user, self._state, message, data)
 
     async def press_data(self, message_id: int, data: str) -> str:
         """A callback query with arbitrary (forged or stale) data on a bot message."""
-        return self._api._press(self.user, self._state, self.message(message_id), data)
+        return self._api.press(self.user, self._state, self.message(message_id), data)
 
     async def share_location(self, latitude: float, longitude: float) -> JSONDict:
         return self._message({"location": {"latitude": latitude, "longitude": longitude}})
@@ -178,17 +178,17 @@ class Person(ChatView):
         original = self._state.incoming.get(message_id)
         if original is None or "text" not in original:
             raise AssertionError(f"{self.first_name} sent no text message {message_id}")
-        edited = {**original, "text": new_text, "edit_date": self._api._date()}
+        edited = {**original, "text": new_text, "edit_date": self._api.date()}
         entities = command_entities(new_text)
         if entities:
             edited["entities"] = entities
         else:
             edited.pop("entities", None)
         self._state.incoming[message_id] = edited
-        return self._api._enqueue(self._state, "edited_message", edited)
+        return self._api.enqueue(self._state, "edited_message", edited)
 
     async def send_sticker(self, emoji: str = "👍") -> JSONDict:
-        upload = self._api._new_upload(b"RIFF-sticker", "sticker.webp", "image/webp", "stickers")
+        upload = self._api.new_upload(b"RIFF-sticker", "sticker.webp", "image/webp", "stickers")
         return self._message(
             {
                 "sticker": {
@@ -207,8 +207,8 @@ class Person(ChatView):
 
     async def send_photo(self, data: bytes = TINY_PNG, caption: str | None = None) -> JSONDict:
         """A photo; the bot can download ``data`` back through getFile."""
-        upload = self._api._new_upload(data, "photo.jpg", "image/jpeg", "photos")
-        content: JSONDict = {"photo": self._api._photo_sizes(upload)}
+        upload = self._api.new_upload(data, "photo.jpg", "image/jpeg", "photos")
+        content: JSONDict = {"photo": self._api.photo_sizes(upload)}
         if caption:
             content["caption"] = caption
         return self._message(content)
@@ -216,8 +216,8 @@ class Person(ChatView):
     async def send_document(
         self, data: bytes, filename: str = "file.pdf", mime_type: str = "application/pdf"
     ) -> JSONDict:
-        upload = self._api._new_upload(data, filename, mime_type, "documents")
-        return self._message({"document": self._api._document_json(upload)})
+        upload = self._api.new_upload(data, filename, mime_type, "documents")
+        return self._message({"document": self._api.document_json(upload)})
 
     async def block_bot(self) -> JSONDict:
         """Block the bot: later sends here answer 403, and a my_chat_member update is queued."""
@@ -239,11 +239,11 @@ class Person(ChatView):
         payload: JSONDict = {
             "chat": self._state.chat,
             "from": self.user,
-            "date": self._api._date(),
+            "date": self._api.date(),
             "old_chat_member": member(old),
             "new_chat_member": member(new),
         }
-        return self._api._enqueue(self._state, "my_chat_member", payload)
+        return self._api.enqueue(self._state, "my_chat_member", payload)
 
 
 class Group(ChatView):
@@ -258,8 +258,8 @@ class Group(ChatView):
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
-        message = self._api._incoming(self._state, person.user, content)
-        return self._api._enqueue(self._state, "message", message)
+        message = self._api.incoming(self._state, person.user, content)
+        return self._api.enqueue(self._state, "message", message)
 
     async def command(
         self, person: Person, name: str, *args: str, mention: bool = False
@@ -270,12 +270,12 @@ class Group(ChatView):
 
     async def press(self, person: Person, label: str) -> str:
         message, data = self._find_button(label)
-        return self._api._press(person.user, self._state, message, data)
+        return self._api.press(person.user, self._state, message, data)
 
 
 class Channel(ChatView):
     """A channel the bot administers; ``post`` queues a ``channel_post``."""
 
     async def post(self, text: str) -> JSONDict:
-        message = self._api._incoming(self._state, None, {"text": text})
-        return self._api._enqueue(self._state, "channel_post", message)
+        message = self._api.incoming(self._state, None, {"text": text})
+        return self._api.enqueue(self._state, "channel_post", message)

@@ -16,7 +16,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self
@@ -33,9 +32,12 @@ from bot.fake_telegram.models import (
     ApiCall,
     ApiError,
     CallbackAnswer,
+    Files,
     JSONDict,
+    PendingQuery,
     SentMessage,
     UploadedFile,
+    UploadPart,
 )
 from bot.fake_telegram.person import Channel, Group, Person
 from bot.fake_telegram.updates import UpdateQueue
@@ -87,27 +89,6 @@ _WEBHOOK_RETRY = 0.05
 _CALLBACK_QUERY_TTL = 15.0
 
 
-@dataclass(eq=False)
-class PendingQuery:
-    user_id: int
-    chat_id: int
-    message_id: int
-    data: str
-    created_at: float
-
-
-@dataclass(frozen=True)
-class UploadPart:
-    """One multipart file part as received."""
-
-    data: bytes
-    filename: str | None
-    mime_type: str | None
-
-
-Files = dict[str, UploadPart]
-
-
 def _normalize(raw: dict[str, Any]) -> JSONDict:
     """Form values arrive as strings (nested objects JSON-encoded); give them their types."""
     params: JSONDict = {}
@@ -134,6 +115,9 @@ class FakeTelegram:
 
     ``now`` (monotonic seconds) stamps sends, rate accounting and callback-query age;
     ``wall_clock`` (Unix seconds) gives the ``date`` of messages and updates.
+
+    The method handlers and the simulated people get this object typed as the protocols in
+    :mod:`bot.fake_telegram.world`; the members those name are public for that reason.
     """
 
     def __init__(
@@ -160,7 +144,9 @@ class FakeTelegram:
             "first_name": bot_first_name,
             "username": bot_username,
         }
-        self._now = now
+        # Public: the method handlers stamp sends and callback answers with it, and a test may
+        # swap it for a clock of its own.
+        self.now = now
         self._wall_clock = wall_clock
         self.callback_query_ttl = callback_query_ttl
         self.record_calls = record_calls
@@ -173,12 +159,14 @@ class FakeTelegram:
         self.commands_by_scope: dict[tuple[str, str], list[JSONDict]] = {}
         self.webhook: JSONDict = {}
 
-        self._chats: dict[int, ChatState] = {}
-        self._usernames: dict[str, ChatState] = {}
+        # Public for the method handlers: they look up the chat a request names (by id or
+        # @username), the file a request names, and the callback query being answered.
+        self.chats: dict[int, ChatState] = {}
+        self.usernames: dict[str, ChatState] = {}
+        self.files: dict[str, UploadedFile] = {}
+        self.queries: dict[str, PendingQuery] = {}
         self._people: dict[int, Person] = {}
         self._views: dict[int, Group | Channel] = {}
-        self._queries: dict[str, PendingQuery] = {}
-        self._files: dict[str, UploadedFile] = {}
         self._files_by_path: dict[str, UploadedFile] = {}
         self._ids = itertools.count(1)
         self._closing = asyncio.Event()
@@ -215,7 +203,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing.set()
         self.updates.close()
-        await self._stop_webhook()
+        await self.stop_webhook()
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -312,16 +300,16 @@ class FakeTelegram:
 
     def _register(self, chat: JSONDict) -> ChatState:
         chat_id = int(chat["id"])
-        if chat_id in self._chats:
+        if chat_id in self.chats:
             raise ValueError(f"chat {chat_id} already exists")
         state = ChatState(chat)
-        self._chats[chat_id] = state
+        self.chats[chat_id] = state
         if chat.get("username"):
-            self._usernames[f"@{chat['username']}".lower()] = state
+            self.usernames[f"@{chat['username']}".lower()] = state
         return state
 
     def chat_state(self, chat_id: int) -> ChatState:
-        state = self._chats.get(chat_id)
+        state = self.chats.get(chat_id)
         if state is None:
             raise KeyError(f"no chat {chat_id} on the local Bot API")
         return state
@@ -406,17 +394,22 @@ class FakeTelegram:
         return list(self.commands_by_scope.get(methods.scope_key(scope, language_code), []))
 
     def file(self, file_id: str) -> UploadedFile:
-        return self._files[file_id]
+        return self.files[file_id]
 
-    # ----------------------------------------------------------------- internals for handlers
+    # ----------------------------------------------------------------- for handlers and people
 
-    def _date(self) -> int:
+    def date(self) -> int:
+        """The ``date`` (Unix seconds) the handlers and people stamp messages and updates with."""
         return int(self._wall_clock())
 
-    def _incoming(self, state: ChatState, sender: JSONDict | None, content: JSONDict) -> JSONDict:
+    def incoming(self, state: ChatState, sender: JSONDict | None, content: JSONDict) -> JSONDict:
+        """A message a person (or, with no ``sender``, the channel) sends to a chat.
+
+        Public for the simulated people; it is kept so the bot can reply to it or delete it.
+        """
         message: JSONDict = {
             "message_id": state.new_message_id(),
-            "date": self._date(),
+            "date": self.date(),
             "chat": state.chat,
         }
         if sender is None:
@@ -427,18 +420,27 @@ class FakeTelegram:
         state.incoming[message["message_id"]] = message
         return message
 
-    def _enqueue(self, state: ChatState, kind: str, payload: JSONDict) -> JSONDict:
+    def enqueue(self, state: ChatState, kind: str, payload: JSONDict) -> JSONDict:
+        """Queue an update for the bot; public for the simulated people.
+
+        The chat's mark moves to the end of the bot's messages, so waiting for replies counts
+        from this action.
+        """
         state.mark = len(state.messages)
         update = self.updates.put(kind, payload)
         self._touch()
         return update
 
-    def _press(self, user: JSONDict, state: ChatState, message: SentMessage, data: str) -> str:
+    def press(self, user: JSONDict, state: ChatState, message: SentMessage, data: str) -> str:
+        """Queue the callback query of a tap on ``message``; returns its id.
+
+        Public for the simulated people; the query waits in ``queries`` for answerCallbackQuery.
+        """
         if message.deleted:
             raise AssertionError(f"message {message.message_id} was deleted by the bot")
         query_id = str(4_000_000_000_000_000 + next(self._ids))
-        self._queries[query_id] = PendingQuery(
-            int(user["id"]), state.chat_id, message.message_id, data, self._now()
+        self.queries[query_id] = PendingQuery(
+            int(user["id"]), state.chat_id, message.message_id, data, self.now()
         )
         payload: JSONDict = {
             "id": query_id,
@@ -447,10 +449,10 @@ class FakeTelegram:
             "chat_instance": str(abs(state.chat_id) * 7 + 1),
             "data": data,
         }
-        self._enqueue(state, "callback_query", payload)
+        self.enqueue(state, "callback_query", payload)
         return query_id
 
-    def _new_upload(
+    def new_upload(
         self,
         data: bytes | None,
         filename: str | None,
@@ -458,6 +460,10 @@ class FakeTelegram:
         folder: str,
         url: str | None = None,
     ) -> UploadedFile:
+        """Keep a file under a fresh file id and path, so getFile and a resend by id find it.
+
+        Public for the send handlers (the bot's uploads) and the simulated people (theirs).
+        """
         n = next(self._ids)
         suffix = "." + filename.rsplit(".", 1)[1] if filename and "." in filename else ""
         upload = UploadedFile(
@@ -469,15 +475,19 @@ class FakeTelegram:
             file_path=f"{folder}/file_{n}{suffix}",
             url=url,
         )
-        self._files[upload.file_id] = upload
+        self.files[upload.file_id] = upload
         self._files_by_path[upload.file_path] = upload
         return upload
 
-    def _photo_sizes(self, upload: UploadedFile) -> list[JSONDict]:
+    def photo_sizes(self, upload: UploadedFile) -> list[JSONDict]:
+        """The PhotoSize list of a photo; every size's file id leads to the same upload.
+
+        Public for the simulated people, whose photos are shown the way the bot's are.
+        """
         sizes: list[JSONDict] = []
         for suffix, width, height in (("s", 90, 68), ("m", 320, 240), ("x", 800, 600)):
             file_id = f"{upload.file_id}{suffix}"
-            self._files[file_id] = upload
+            self.files[file_id] = upload
             sizes.append(
                 {
                     "file_id": file_id,
@@ -489,7 +499,11 @@ class FakeTelegram:
             )
         return sizes
 
-    def _document_json(self, upload: UploadedFile) -> JSONDict:
+    def document_json(self, upload: UploadedFile) -> JSONDict:
+        """The Document object of an upload.
+
+        Public for the simulated people, whose documents are shown the way the bot's are.
+        """
         document: JSONDict = {
             "file_id": upload.file_id,
             "file_unique_id": upload.file_unique_id,
@@ -503,7 +517,7 @@ class FakeTelegram:
 
     def message_json(self, message: SentMessage) -> JSONDict:
         """The Bot API Message object for one of the bot's messages, as it is now."""
-        chat = self._chats[message.chat_id].chat
+        chat = self.chats[message.chat_id].chat
         body: JSONDict = {"message_id": message.message_id, "date": message.date, "chat": chat}
         if chat["type"] == "channel":
             body["sender_chat"] = chat
@@ -518,9 +532,9 @@ class FakeTelegram:
         else:
             if message.file is not None:
                 if message.kind == "photo":
-                    body["photo"] = self._photo_sizes(message.file)
+                    body["photo"] = self.photo_sizes(message.file)
                 else:
-                    body["document"] = self._document_json(message.file)
+                    body["document"] = self.document_json(message.file)
             if message.text:
                 body["caption"] = message.text
                 if message.entities:
@@ -575,7 +589,7 @@ class FakeTelegram:
             params, files = await self._read_params(request)
         except ApiError as error:
             return self._error_response(error)
-        call = ApiCall(spec.name, params, self._now(), files=tuple(files))
+        call = ApiCall(spec.name, params, self.now(), files=tuple(files))
         if self.record_calls:
             self.calls.append(call)
         try:
@@ -625,14 +639,16 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- webhook delivery
 
-    def _start_webhook(self, url: str) -> None:
+    def start_webhook(self, url: str) -> None:
+        """Deliver queued updates to ``url``; public for setWebhook's handler."""
         host = urlsplit(url).hostname or ""
         if host not in _LOOPBACK_HOSTS:
             # Stored for getWebhookInfo, never contacted: these tests stay on loopback.
             return
         self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhook(url))
 
-    async def _stop_webhook(self) -> None:
+    async def stop_webhook(self) -> None:
+        """Stop webhook delivery; public for setWebhook's and deleteWebhook's handlers."""
         task, self._webhook_task = self._webhook_task, None
         if task is not None:
             task.cancel()
@@ -654,7 +670,7 @@ class FakeTelegram:
                     delivered = response.status < 300
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.webhook["last_error_message"] = repr(exc)
-                self.webhook["last_error_date"] = self._date()
+                self.webhook["last_error_date"] = self.date()
                 delivered = False
             if delivered:
                 self.updates.confirm(update["update_id"] + 1)

@@ -73,7 +73,7 @@ async def test_press_unknown_label_lists_the_buttons(api: FakeTelegram, bot: Bot
 
 async def test_expired_and_forged_queries(api: FakeTelegram, bot: Bot) -> None:
     clock = [100.0]
-    api._now = lambda: clock[0]
+    api.now = lambda: clock[0]
     alex = api.person(1001)
     sent = await bot.send_message(alex.chat_id, "Pain?", reply_markup=KEYBOARD)
     forged = await alex.press_data(sent.message_id, "v9:nonsense")
