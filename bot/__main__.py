@@ -23,6 +23,13 @@ def _rules(_settings: Settings, _arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _flows(_settings: Settings, _arguments: argparse.Namespace) -> int:
+    from bot.conversation.flows import mermaid
+
+    print(mermaid())
+    return 0
+
+
 def _migrate(settings: Settings, _arguments: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade_to_head
 
@@ -89,6 +96,7 @@ def _export(settings: Settings, arguments: argparse.Namespace) -> int:
 
 COMMANDS = {
     "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
+    "flows": (_flows, "print every conversation flow as a Mermaid diagram (as in the README)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
     "worker": (_worker, "send what the due queue owes, without polling (--until-idle: drain)"),

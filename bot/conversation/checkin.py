@@ -2,6 +2,7 @@
 
 The pain score is saved the moment it is given, so a person who stops halfway still counts as
 having checked in. Red flags escalate when tapped; the trend rules run once the check-in ends.
+The flow's table, :data:`CHECKIN`, is at the end of the module.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from datetime import datetime
 
 from bot import care, texts
 from bot.conversation.escalate import escalate
-from bot.conversation.flow import PainStep, Step, finish, goto, pain_buttons, question
+from bot.conversation.flow import (
+    END,
+    Answers,
+    Flow,
+    PainStep,
+    Step,
+    finish,
+    goto,
+    pain_buttons,
+    question,
+    rows_of,
+)
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
@@ -20,6 +32,14 @@ from bot.queue.plan import owe_prevention_tips, replan, zone_of
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
 FLAG_BUTTONS_PER_ROW = 2
+
+
+class CheckinAnswers(Answers):
+    """Which check-in and episode the questions are about; the answers go straight onto the
+    check-in row as they come, so a person who stops halfway has still checked in."""
+
+    check_in_id: int
+    episode_id: int
 
 
 async def start_checkin(
@@ -51,18 +71,18 @@ async def start_checkin(
     if scheduled_at is not None:
         check_in.due_at = scheduled_at
         check_in.sent_at = turn.now
-    turn.begin(check_in_id=check_in.id, episode_id=episode.id)
-    await goto(turn, CheckinPain.name)
+    CHECKIN.begin(turn, CheckinAnswers(check_in_id=check_in.id, episode_id=episode.id))
+    await goto(turn, CheckinPain)
 
 
 async def _check_in(turn: Turn) -> CheckIn:
-    check_in = await turn.session.get(CheckIn, turn.answers["check_in_id"])
+    check_in = await turn.session.get(CheckIn, CHECKIN.answers(turn).check_in_id)
     assert check_in is not None
     return check_in
 
 
 async def _episode(turn: Turn) -> Episode:
-    episode = await turn.session.get(Episode, turn.answers["episode_id"])
+    episode = await turn.session.get(Episode, CHECKIN.answers(turn).episode_id)
     assert episode is not None
     return episode
 
@@ -86,7 +106,7 @@ class CheckinPain(PainStep):
         check_in.answered_at = turn.now
         check_in.red_flags = []
         turn.require_person().missed_in_a_row = 0
-        await goto(turn, CheckinNew.name)
+        await goto(turn, CheckinNew)
 
 
 class CheckinNew(Step):
@@ -99,9 +119,9 @@ class CheckinNew(Step):
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
-            await goto(turn, CheckinWalk.name)
+            await goto(turn, CheckinWalk)
         elif value == "yes":
-            await goto(turn, CheckinFlags.name)
+            await goto(turn, CheckinFlags)
         else:
             return False
         return True
@@ -120,16 +140,12 @@ class CheckinFlags(Step):
         open_flags = [flag for flag in CHECKIN_FLAGS if flag.value not in chosen]
         questions = "\n".join(f"• {texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
         buttons = [Button(texts.RED_FLAG_LABELS[flag], flag.value) for flag in open_flags]
-        rows = [
-            tuple(buttons[i : i + FLAG_BUTTONS_PER_ROW])
-            for i in range(0, len(buttons), FLAG_BUTTONS_PER_ROW)
-        ]
-        rows.append((Button(texts.THATS_ALL, "done"),))
-        return question(turn, texts.CHECKIN_FLAGS.format(questions=questions), tuple(rows))
+        rows = (*rows_of(buttons, FLAG_BUTTONS_PER_ROW), (Button(texts.THATS_ALL, "done"),))
+        return question(turn, texts.CHECKIN_FLAGS.format(questions=questions), rows)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "done":
-            await goto(turn, CheckinWalk.name)
+            await goto(turn, CheckinWalk)
             return True
         check_in = await _check_in(turn)
         flag = next((f for f in CHECKIN_FLAGS if f.value == value), None)
@@ -142,7 +158,7 @@ class CheckinFlags(Step):
             episode_id=check_in.episode_id,
             check_in_id=check_in.id,
         )
-        await goto(turn, self.name)
+        await goto(turn, CheckinFlags)
         return True
 
 
@@ -158,7 +174,7 @@ class CheckinWalk(Step):
         if value not in texts.CHECKIN_WALK_LABELS:
             return False
         (await _check_in(turn)).walked = value == "yes"
-        await goto(turn, CheckinNote.name)
+        await goto(turn, CheckinNote)
         return True
 
 
@@ -243,3 +259,17 @@ async def next_checkin_text(turn: Turn) -> str:
     if due_at is None:
         return texts.CHECKIN_NO_NEXT
     return texts.CHECKIN_NEXT.format(when=when_text(due_at, zone_of(person), turn.now))
+
+
+CHECKIN = Flow(
+    "check-in",
+    CheckinAnswers,
+    entries={CheckinPain: "/checkin, or the due queue at the check-in time"},
+    moves={
+        CheckinPain: (CheckinNew,),
+        CheckinNew: (CheckinFlags, CheckinWalk),
+        CheckinFlags: (CheckinFlags, CheckinWalk),
+        CheckinWalk: (CheckinNote,),
+        CheckinNote: (END,),
+    },
+)

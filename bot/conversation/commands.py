@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import texts
-from bot.conversation.account import ConfirmDelete, ConfirmStop, SettingsMenu
+from bot.conversation.account import ConfirmDelete, ConfirmStop
 from bot.conversation.checkin import next_checkin_text, start_checkin
-from bot.conversation.enrolment import Age, Consent
-from bot.conversation.flow import goto, repeat
+from bot.conversation.enrolment import ENROLMENT, Age, Consent, EnrolmentAnswers
+from bot.conversation.flow import goto
+from bot.conversation.flows import ask_again
+from bot.conversation.settings import SettingsMenu
 from bot.conversation.turn import Attachment, AttachmentKind, Turn
 from bot.db import repository
 from bot.db.models import Episode, Person, PersonStatus
@@ -50,7 +52,7 @@ async def _not_available_yet(turn: Turn) -> bool:
         return False
     if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
         turn.say(texts.FINISH_ENROLMENT_FIRST)
-        await repeat(turn)
+        await ask_again(turn)
     elif turn.person is not None and turn.person.status is PersonStatus.STOPPED:
         turn.say(texts.FOLLOW_UP_OVER)
     else:
@@ -78,18 +80,18 @@ async def start(turn: Turn) -> None:
         episode = await repository.current_episode(turn.session, person.id)
         await replan(turn.session, person, episode, turn.now)
     if person.status is PersonStatus.ENROLLING and person.consent_at is None:
-        turn.begin(referral=referral)
-        await goto(turn, Consent.name)
+        ENROLMENT.begin(turn, EnrolmentAnswers(referral=referral))
+        await goto(turn, Consent)
     elif person.status is PersonStatus.ENROLLING:
         turn.say(texts.FINISH_ENROLMENT_FIRST)
-        await repeat(turn)
+        await ask_again(turn)
     elif _enrolled(turn) and await repository.current_episode(turn.session, person.id):
         turn.say(texts.ALREADY_ENROLLED)
     else:
         # A new strain after an earlier follow-up ended: consent stands, the questions restart.
         person.status = PersonStatus.ENROLLING
-        turn.begin()
-        await goto(turn, Age.name)
+        ENROLMENT.begin(turn, EnrolmentAnswers())
+        await goto(turn, Age)
 
 
 async def checkin(turn: Turn) -> None:
@@ -107,7 +109,7 @@ async def _past(turn: Turn) -> tuple[Episode, PainHistory] | None:
     to a doctor), as read now; None, and the person told why, when there is none."""
     if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
         turn.say(texts.FINISH_ENROLMENT_FIRST)
-        await repeat(turn)
+        await ask_again(turn)
         return None
     if turn.person is None or turn.person.consent_at is None:
         turn.say(texts.NOT_ENROLLED_HELP)
@@ -159,7 +161,7 @@ async def redflags(turn: Turn) -> None:
 
 async def settings(turn: Turn) -> None:
     if not await _not_available_yet(turn):
-        await goto(turn, SettingsMenu.name)
+        await goto(turn, SettingsMenu)
 
 
 async def pause(turn: Turn) -> None:
@@ -190,14 +192,14 @@ async def resume(turn: Turn) -> None:
 
 async def stop(turn: Turn) -> None:
     if not await _not_available_yet(turn):
-        await goto(turn, ConfirmStop.name)
+        await goto(turn, ConfirmStop)
 
 
 async def delete(turn: Turn) -> None:
     if turn.person is None:
         turn.say(texts.NOTHING_TO_DELETE)
     else:
-        await goto(turn, ConfirmDelete.name)
+        await goto(turn, ConfirmDelete)
 
 
 async def privacy(turn: Turn) -> None:

@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
-from bot.conversation import account, checkin, enrolment, preferences  # noqa: F401  (steps)
 from bot.conversation.commands import nothing_asked, run_command
-from bot.conversation.flow import STEPS
+from bot.conversation.flows import check_moves, step_named
 from bot.conversation.turn import IDLE, Incoming, Outgoing, Turn
 from bot.db import repository
 from bot.queue.owed import mark_blocked
@@ -61,6 +60,7 @@ class Conversations:
                 conversation=await repository.conversation_of(session, person),
             )
             await _route(turn)
+            check_moves(turn.moves)
         return Reply(tuple(turn.outgoing), turn.notice, turn.close_question)
 
     async def membership(self, user_id: int, *, blocked: bool) -> None:
@@ -90,9 +90,9 @@ async def _route(turn: Turn) -> None:
         else:
             await nothing_asked(turn)
     elif incoming.location is not None:
-        await STEPS[turn.step].on_location(turn, *incoming.location)
+        await step_named(turn.step)().on_location(turn, *incoming.location)
     elif incoming.text is not None:
-        await STEPS[turn.step].on_text(turn, incoming.text)
+        await step_named(turn.step)().on_text(turn, incoming.text)
     else:
         turn.say(texts.TEXT_ONLY)
 
@@ -106,7 +106,7 @@ async def _button(turn: Turn) -> None:
         and incoming.button_question == turn.conversation.question_number
     )
     if live and incoming.button_value is not None:
-        accepted = await STEPS[turn.step].on_button(turn, incoming.button_value)
+        accepted = await step_named(turn.step)().on_button(turn, incoming.button_value)
         if accepted:
             turn.close_question = True
             return

@@ -2,25 +2,45 @@
 
 Answers wait in the conversation row until the last question; only then are the person's
 settings and the episode written. Red flags are the exception: they escalate the moment they
-are tapped, before the rest of enrolment (CARE-RULES.md: EMERGENCY is sent "at once").
+are tapped, before the rest of enrolment (CARE-RULES.md: EMERGENCY is sent "at once"). The
+flow's table, :data:`ENROLMENT`, is at the end of the module.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from sqlalchemy import select, update
 
 from bot import care, texts
 from bot.conversation import parsing
 from bot.conversation.escalate import escalate
-from bot.conversation.flow import PainStep, Step, finish, goto, pain_buttons, question
+from bot.conversation.flow import (
+    END,
+    Flow,
+    PainStep,
+    Step,
+    button_rows,
+    finish,
+    goto,
+    pain_buttons,
+    question,
+)
+from bot.conversation.preferences import (
+    CheckinTimeQuestion,
+    ZoneAnswers,
+    ZonePickQuestion,
+    ZoneQuestion,
+    announce_zone,
+)
 from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import DueKind, Episode, EpisodeStatus, Escalation, Person, PersonStatus
 from bot.queue.plan import replan
+from bot.timezones import ZoneMatch
 
 ONSET_AGO: dict[str, timedelta] = {
     "hours": timedelta(0),
@@ -42,9 +62,26 @@ ONSET_HOUR = time(12, 0)
 """A typed date has no hour; midday is the least wrong guess for the 48-hour ice period."""
 
 
-def _buttons(labels: dict[str, str], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
-    buttons = [Button(label, value) for value, label in labels.items()]
-    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+class EnrolmentAnswers(ZoneAnswers):
+    """What enrolment keeps until its last answer, when the person and the episode are written."""
+
+    referral: str | None = None
+    """The deep-link payload of the first /start (``t.me/bot?start=CODE``)."""
+    history: str | None = None
+    flags: list[str] = Field(default_factory=list)
+    """Every red flag tapped during enrolment (each escalated when tapped)."""
+    group: int = 0
+    """Which red-flag screen is showing."""
+    group_chosen: list[str] = Field(default_factory=list)
+    """The flags tapped on that screen so far."""
+    onset_at: datetime | None = None
+    onset_date: date | None = None
+    """A typed date of onset (no hour): see :data:`ONSET_HOUR`."""
+    mechanism: str | None = None
+    pain: int | None = None
+    activity: str | None = None
+    zone: str | None = None
+    checkin_time: time | None = None
 
 
 class Consent(Step):
@@ -54,7 +91,7 @@ class Consent(Step):
         return question(
             turn,
             texts.WELCOME.format(emergency=turn.settings.care.emergency_number),
-            _buttons({"yes": texts.CONSENT_YES, "no": texts.CONSENT_NO}, per_row=2),
+            button_rows({"yes": texts.CONSENT_YES, "no": texts.CONSENT_NO}, per_row=2),
         )
 
     async def on_button(self, turn: Turn, value: str) -> bool:
@@ -67,10 +104,10 @@ class Consent(Step):
             return False
         person.consent_at = turn.now
         person.consent_version = texts.CONSENT_VERSION
-        referral = turn.answers.get("referral")
-        if isinstance(referral, str) and person.referral_source is None:
+        referral = ENROLMENT.answers(turn).referral
+        if referral is not None and person.referral_source is None:
             person.referral_source = referral
-        await goto(turn, Age.name)
+        await goto(turn, Age)
         return True
 
 
@@ -78,7 +115,7 @@ class Age(Step):
     name = "age"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.AGE_QUESTION, _buttons(texts.AGE_LABELS, per_row=3))
+        return question(turn, texts.AGE_QUESTION, button_rows(texts.AGE_LABELS, per_row=3))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.AGE_LABELS:
@@ -90,7 +127,7 @@ class Age(Step):
             turn.say(texts.UNDER_16.format(emergency=turn.settings.care.emergency_number))
             return True
         turn.require_person().age_band = band.value
-        await goto(turn, History.name)
+        await goto(turn, History)
         return True
 
 
@@ -98,13 +135,16 @@ class History(Step):
     name = "history"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.HISTORY_QUESTION, _buttons(texts.HISTORY_LABELS))
+        return question(turn, texts.HISTORY_QUESTION, button_rows(texts.HISTORY_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.HISTORY_LABELS:
             return False
-        turn.remember(history=value, flags=[], group=0, group_chosen=[])
-        await goto(turn, RedFlagScreen.name)
+        answers = ENROLMENT.answers(turn)
+        answers.history = value
+        answers.flags, answers.group, answers.group_chosen = [], 0, []
+        ENROLMENT.keep(turn, answers)
+        await goto(turn, RedFlagScreen)
         return True
 
 
@@ -113,18 +153,9 @@ class RedFlagScreen(Step):
 
     name = "red_flags"
 
-    def _group(self, turn: Turn) -> care.RedFlagGroup:
-        index = turn.answers.get("group", 0)
-        assert isinstance(index, int)
-        return care.ENROLMENT_GROUPS[index]
-
-    def _chosen(self, turn: Turn) -> list[str]:
-        chosen = turn.answers.get("group_chosen", [])
-        assert isinstance(chosen, list)
-        return [str(flag) for flag in chosen]
-
     async def ask(self, turn: Turn) -> Outgoing:
-        group, chosen = self._group(turn), self._chosen(turn)
+        answers = ENROLMENT.answers(turn)
+        group, chosen = care.ENROLMENT_GROUPS[answers.group], answers.group_chosen
         open_flags = [flag for flag in group.flags if flag.value not in chosen]
         questions = "\n".join(f"• {texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
         buttons = [(Button(texts.RED_FLAG_LABELS[flag], flag.value),) for flag in open_flags]
@@ -133,54 +164,55 @@ class RedFlagScreen(Step):
             text = texts.RED_FLAG_GROUP_MORE.format(chosen=labels, questions=questions)
             buttons.append((Button(texts.THATS_ALL, "done"),))
         else:
-            first = turn.answers.get("group", 0) == 0
-            intro = f"{texts.RED_FLAG_INTRO}\n" if first else ""
+            intro = f"{texts.RED_FLAG_INTRO}\n" if answers.group == 0 else ""
             text = texts.RED_FLAG_GROUP_PROMPT.format(intro=intro, questions=questions)
             buttons.append((Button(texts.NONE_OF_THESE, "none"),))
         return question(turn, text, tuple(buttons))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        group, chosen = self._group(turn), self._chosen(turn)
+        answers = ENROLMENT.answers(turn)
+        group, chosen = care.ENROLMENT_GROUPS[answers.group], answers.group_chosen
         if value in {"none", "done"}:
-            await self._next_group(turn)
+            await self._next_group(turn, answers)
             return True
         flag = next((f for f in group.flags if f.value == value and value not in chosen), None)
         if flag is None:
             return False
-        flags = turn.answers.get("flags", [])
-        assert isinstance(flags, list)
-        turn.remember(flags=[*flags, flag.value], group_chosen=[*chosen, flag.value])
+        answers.flags = [*answers.flags, flag.value]
+        answers.group_chosen = [*chosen, flag.value]
+        ENROLMENT.keep(turn, answers)
         await escalate(turn, care.red_flag_escalations([flag]), episode_id=None)
-        if len(chosen) + 1 == len(group.flags):
-            await self._next_group(turn)
+        if len(answers.group_chosen) == len(group.flags):
+            await self._next_group(turn, answers)
         else:
-            await goto(turn, self.name)
+            await goto(turn, RedFlagScreen)
         return True
 
-    async def _next_group(self, turn: Turn) -> None:
-        index = turn.answers.get("group", 0)
-        assert isinstance(index, int)
-        if index + 1 < len(care.ENROLMENT_GROUPS):
-            turn.remember(group=index + 1, group_chosen=[])
-            await goto(turn, self.name)
+    async def _next_group(self, turn: Turn, answers: EnrolmentAnswers) -> None:
+        if answers.group + 1 < len(care.ENROLMENT_GROUPS):
+            answers.group, answers.group_chosen = answers.group + 1, []
+            ENROLMENT.keep(turn, answers)
+            await goto(turn, RedFlagScreen)
         else:
-            await goto(turn, Onset.name)
+            await goto(turn, Onset)
 
 
 class Onset(Step):
     name = "onset"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.ONSET_QUESTION, _buttons(texts.ONSET_LABELS))
+        return question(turn, texts.ONSET_QUESTION, button_rows(texts.ONSET_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "date":
-            await goto(turn, OnsetDate.name)
+            await goto(turn, OnsetDate)
         elif value == "6w+":
             await _long_standing(turn, "more than 6 weeks ago")
         elif value in ONSET_AGO:
-            turn.remember(onset_at=(turn.now - ONSET_AGO[value]).isoformat())
-            await goto(turn, Mechanism.name)
+            answers = ENROLMENT.answers(turn)
+            answers.onset_at = turn.now - ONSET_AGO[value]
+            ENROLMENT.keep(turn, answers)
+            await goto(turn, Mechanism)
         else:
             return False
         return True
@@ -203,8 +235,10 @@ class OnsetDate(Step):
         elif (today - onset_date).days > LONG_STANDING_DAYS:
             await _long_standing(turn, onset_date.isoformat())
         else:
-            turn.remember(onset_date=onset_date.isoformat())
-            await goto(turn, Mechanism.name)
+            answers = ENROLMENT.answers(turn)
+            answers.onset_date = onset_date
+            ENROLMENT.keep(turn, answers)
+            await goto(turn, Mechanism)
 
 
 async def _long_standing(turn: Turn, when: str) -> None:
@@ -226,18 +260,19 @@ class Mechanism(Step):
     name = "mechanism"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.MECHANISM_QUESTION, _buttons(texts.MECHANISM_LABELS))
+        return question(turn, texts.MECHANISM_QUESTION, button_rows(texts.MECHANISM_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.MECHANISM_LABELS:
             return False
-        turn.remember(mechanism=value)
+        answers = ENROLMENT.answers(turn)
+        answers.mechanism = value
         if value == "trauma":
-            flags = turn.answers.get("flags", [])
-            assert isinstance(flags, list)
-            turn.remember(flags=[*flags, care.RedFlag.TRAUMA.value])
+            answers.flags = [*answers.flags, care.RedFlag.TRAUMA.value]
+        ENROLMENT.keep(turn, answers)
+        if value == "trauma":
             await escalate(turn, care.red_flag_escalations([care.RedFlag.TRAUMA]), episode_id=None)
-        await goto(turn, Pain.name)
+        await goto(turn, Pain)
         return True
 
 
@@ -248,53 +283,96 @@ class Pain(PainStep):
         return question(turn, texts.PAIN_QUESTION, pain_buttons())
 
     async def accept(self, turn: Turn, score: int) -> None:
-        turn.remember(pain=score)
-        await goto(turn, Activity.name)
+        answers = ENROLMENT.answers(turn)
+        answers.pain = score
+        ENROLMENT.keep(turn, answers)
+        await goto(turn, Activity)
 
 
 class Activity(Step):
     name = "activity"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.ACTIVITY_QUESTION, _buttons(texts.ACTIVITY_LABELS, 3))
+        return question(turn, texts.ACTIVITY_QUESTION, button_rows(texts.ACTIVITY_LABELS, 3))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value not in texts.ACTIVITY_LABELS:
             return False
-        turn.remember(activity=value, flow="enrol")
-        await goto(turn, "zone")
+        answers = ENROLMENT.answers(turn)
+        answers.activity = value
+        ENROLMENT.keep(turn, answers)
+        await goto(turn, Zone)
         return True
 
 
-async def complete_enrolment(turn: Turn) -> None:
+class Zone(ZoneQuestion):
+    name = "zone"
+
+    async def several(self, turn: Turn, matches: list[ZoneMatch]) -> None:
+        answers = ENROLMENT.answers(turn)
+        answers.zone_matches = [(match.zone, match.place) for match in matches]
+        ENROLMENT.keep(turn, answers)
+        await goto(turn, ZonePick)
+
+    async def chosen(self, turn: Turn, zone_name: str) -> None:
+        announce_zone(turn, zone_name)
+        answers = ENROLMENT.answers(turn)
+        answers.zone = zone_name
+        ENROLMENT.keep(turn, answers)
+        await goto(turn, CheckinTime)
+
+
+class ZonePick(ZonePickQuestion):
+    name = "zone_pick"
+
+    def matches(self, turn: Turn) -> list[tuple[str, str]]:
+        return ENROLMENT.answers(turn).zone_matches
+
+    def zone_question(self) -> type[ZoneQuestion]:
+        return Zone
+
+
+class CheckinTime(CheckinTimeQuestion):
+    name = "checkin_time"
+
+    async def chosen(self, turn: Turn, chosen: time) -> None:
+        answers = ENROLMENT.answers(turn)
+        answers.checkin_time = chosen
+        await complete_enrolment(turn, answers)
+
+
+async def complete_enrolment(turn: Turn, answers: EnrolmentAnswers) -> None:
     """The last answer is in: write the person's settings and the episode, then advise."""
     person = turn.require_person()
-    answers = turn.answers
-    zone = ZoneInfo(str(answers["zone"]))
-    checkin_time = time.fromisoformat(str(answers["checkin_time"]))
+    # Each question below was answered before the last one could be.
+    assert answers.zone is not None
+    assert answers.checkin_time is not None
+    assert answers.pain is not None
+    assert answers.activity is not None
+    assert answers.mechanism is not None
+    zone = ZoneInfo(answers.zone)
     onset_at = _onset(answers, zone, turn.now)
-    baseline = int(str(answers["pain"]))
-    activity = care.Activity(str(answers["activity"]))
-    first_episode = answers.get("history") == "first"
+    baseline = answers.pain
+    activity = care.Activity(answers.activity)
     earlier = list(
         await turn.session.scalars(select(Episode.onset_at).where(Episode.person_id == person.id))
     )
     episode = Episode(
         person_id=person.id,
         onset_at=onset_at,
-        mechanism=str(answers["mechanism"]),
+        mechanism=answers.mechanism,
         activity=activity.value,
         severity=care.severity(baseline, activity).value,
         baseline_pain=baseline,
         protocol=turn.settings.care.care_protocol.value,
-        first_episode=first_episode and not earlier,
-        enrolment_red_flags=_strings(answers.get("flags")),
+        first_episode=answers.history == "first" and not earlier,
+        enrolment_red_flags=list(answers.flags),
         milestones_done=[],
         status=EpisodeStatus.ACTIVE,
         started_at=turn.now,
     )
     person.timezone = zone.key
-    person.checkin_time = checkin_time
+    person.checkin_time = answers.checkin_time
     person.status = PersonStatus.ACTIVE
     person.missed_in_a_row = 0
     turn.session.add(episode)
@@ -312,7 +390,7 @@ async def complete_enrolment(turn: Turn) -> None:
     recurrent = care.recurrent_escalation(
         onset_at,
         [moment for moment in earlier if moment < onset_at],
-        reported_within_year=answers.get("history") == "recent",
+        reported_within_year=answers.history == "recent",
     )
     if recurrent is not None:
         found.append(recurrent)
@@ -322,16 +400,11 @@ async def complete_enrolment(turn: Turn) -> None:
     await finish(turn)
 
 
-def _strings(value: object) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def _onset(answers: dict[str, object], zone: ZoneInfo, now: datetime) -> datetime:
-    if "onset_at" in answers:
-        return datetime.fromisoformat(str(answers["onset_at"]))
-    typed = datetime.combine(
-        datetime.fromisoformat(str(answers["onset_date"])).date(), ONSET_HOUR, tzinfo=zone
-    )
+def _onset(answers: EnrolmentAnswers, zone: ZoneInfo, now: datetime) -> datetime:
+    if answers.onset_at is not None:
+        return answers.onset_at
+    assert answers.onset_date is not None
+    typed = datetime.combine(answers.onset_date, ONSET_HOUR, tzinfo=zone)
     return min(typed.astimezone(now.tzinfo), now)
 
 
@@ -358,3 +431,25 @@ async def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: Zone
         medicines=texts.MEDICINES,
         next_steps="\n".join(steps),
     )
+
+
+ENROLMENT = Flow(
+    "enrolment",
+    EnrolmentAnswers,
+    entries={Consent: "/start", Age: "/start after an earlier strain"},
+    moves={
+        Consent: (Age, END),
+        Age: (History, END),
+        History: (RedFlagScreen,),
+        RedFlagScreen: (RedFlagScreen, Onset),
+        Onset: (OnsetDate, Mechanism, END),
+        OnsetDate: (Mechanism, END),
+        Mechanism: (Pain,),
+        Pain: (Activity,),
+        Activity: (Zone,),
+        Zone: (ZonePick, CheckinTime),
+        ZonePick: (Zone, CheckinTime),
+        CheckinTime: (END,),
+    },
+)
+"""Declined consent, under 16 and pain for more than six weeks end enrolment early."""

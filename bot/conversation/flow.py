@@ -1,30 +1,50 @@
-"""The question steps of every conversation, and moving between them.
+"""Question steps, the flows they belong to, and moving between them.
 
-A step asks one question and understands its answers. Steps register themselves here by name;
-the conversation row stores the name of the step a person is on, so any worker, after any
-restart, knows which question an answer belongs to.
+A step asks one question and understands its answers. A :class:`Flow` is one conversation
+(enrolment, check-in, settings, account): its steps, the only moves between them, the steps it
+may be entered at, and the type of the answers it keeps while it runs. Each flow's table is
+declared at the end of its module and every flow is registered by name in
+:mod:`bot.conversation.flows`, which the README's diagrams are generated from.
+
+The conversation row stores the name of the step a person is on, so any worker, after any
+restart, knows which question an answer belongs to. Every move a step makes is recorded on the
+turn and checked against its flow's table before the turn commits (:func:`flows.check_moves`),
+so the table and the diagram cannot drift from the code.
 """
 
 from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
 
 from bot import care, texts
 from bot.conversation import parsing
 from bot.conversation.turn import IDLE, Button, Outgoing, Turn
 
+END = IDLE
+"""In a flow's table: the flow may finish here (nothing asked, its answers dropped)."""
+
+
+class Answers(BaseModel):
+    """What a flow keeps in the conversation row while it runs. Unknown keys are ignored, so
+    a row written by an older release still reads."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+A = TypeVar("A", bound=Answers)
+
 
 class Step(ABC):
-    """One question. Subclasses set ``name`` and implement :meth:`ask` and the answers."""
+    """One question. Subclasses set ``name`` (stored in the conversation row, so it never
+    changes once released) and implement :meth:`ask` and the answers they accept."""
 
     name: ClassVar[str]
-
-    def __init_subclass__(cls) -> None:
-        super().__init_subclass__()
-        if "name" in cls.__dict__:  # a concrete step; shared bases such as PainStep have none
-            STEPS[cls.name] = cls()
 
     @abstractmethod
     async def ask(self, turn: Turn) -> Outgoing:
@@ -37,41 +57,102 @@ class Step(ABC):
     async def on_text(self, turn: Turn, text: str) -> None:
         """Typed text where buttons are expected: say so and show the question again."""
         turn.say(texts.TAP_A_BUTTON)
-        await repeat(turn)
+        await repeat(turn, type(self))
 
     async def on_location(self, turn: Turn, latitude: float, longitude: float) -> None:
         await self.on_text(turn, "")
 
 
-STEPS: dict[str, Step] = {}
+StepType = type[Step]
 
 
-async def goto(turn: Turn, step: str) -> None:
+@dataclass(frozen=True)
+class Flow(Generic[A]):
+    """One conversation: its steps and moves, where it starts, and its answers' type.
+
+    ``moves`` maps each step to the steps it may move to next (:data:`END` to finish).
+    ``entries`` are the steps a command or the due queue may start the flow at, from wherever
+    the person is, with what starts it (for the diagram).
+    """
+
+    name: str
+    answers_type: type[A]
+    entries: Mapping[StepType, str]
+    moves: Mapping[StepType, tuple[StepType | str, ...]]
+    steps: Mapping[str, StepType] = field(init=False)
+
+    def __post_init__(self) -> None:
+        steps = {step.name: step for step in self.moves}
+        if len(steps) != len(self.moves):
+            raise ValueError(f"flow {self.name}: two steps share a name")
+        targets = {t for ts in self.moves.values() for t in ts if not isinstance(t, str)}
+        unknown = (targets | set(self.entries)) - set(self.moves)
+        if unknown:
+            raise ValueError(f"flow {self.name}: {sorted(s.name for s in unknown)} have no row")
+        object.__setattr__(self, "steps", steps)
+
+    def allows(self, before: str, after: str) -> bool:
+        """Whether a move from the step named ``before`` to ``after`` is declared here: into
+        an entry from anywhere, or along the table within this flow."""
+        if any(entry.name == after for entry in self.entries):
+            return True
+        step = self.steps.get(before)
+        if step is None:
+            return False
+        return any((t if isinstance(t, str) else t.name) == after for t in self.moves[step])
+
+    def answers(self, turn: Turn) -> A:
+        """The answers kept so far in this flow."""
+        return self.answers_type.model_validate(turn.conversation_row().answers)
+
+    def keep(self, turn: Turn, answers: A) -> None:
+        """Store ``answers`` in the conversation row, replacing what was kept."""
+        turn.conversation_row().answers = answers.model_dump(mode="json", exclude_none=True)
+
+    def begin(self, turn: Turn, answers: A) -> None:
+        """Start this flow afresh: earlier partial answers, of any flow, are dropped."""
+        self.keep(turn, answers)
+
+
+async def goto(turn: Turn, step: StepType) -> None:
     """Move to ``step`` and ask its question; buttons of every earlier question become stale."""
+    turn.moves.append((turn.step, step.name))
     conversation = turn.conversation_row()
-    conversation.step = step
+    conversation.step = step.name
     conversation.question_number += 1
     conversation.updated_at = turn.now
-    if step != IDLE:
-        turn.messages.append(await STEPS[step].ask(turn))
+    turn.messages.append(await step().ask(turn))
 
 
 async def finish(turn: Turn) -> None:
     """The conversation is over: nothing is being asked, the partial answers are dropped."""
-    await goto(turn, IDLE)
-    if turn.conversation is not None:
-        turn.conversation.answers = {}
+    turn.moves.append((turn.step, END))
+    conversation = turn.conversation_row()
+    conversation.step = IDLE
+    conversation.question_number += 1
+    conversation.updated_at = turn.now
+    conversation.answers = {}
 
 
-async def repeat(turn: Turn) -> None:
-    """Ask the current question again, keeping its number so its earlier buttons stay live."""
-    if turn.step != IDLE:
-        turn.messages.append(await STEPS[turn.step].ask(turn))
+async def repeat(turn: Turn, step: StepType) -> None:
+    """Ask ``step``, the question the person is on, again, keeping its number so its earlier
+    buttons stay live."""
+    turn.messages.append(await step().ask(turn))
 
 
 def question(turn: Turn, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Outgoing:
     """A question whose buttons carry its question number."""
     return Outgoing(text, buttons=buttons, question_number=turn.conversation_row().question_number)
+
+
+def button_rows(labels: Mapping[str, str], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Buttons for ``{value: label}``, ``per_row`` to a row, in the mapping's order."""
+    return rows_of([Button(label, value) for value, label in labels.items()], per_row)
+
+
+def rows_of(buttons: Iterable[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
+    listed = list(buttons)
+    return tuple(tuple(listed[i : i + per_row]) for i in range(0, len(listed), per_row))
 
 
 @functools.cache

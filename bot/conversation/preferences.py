@@ -1,28 +1,33 @@
-"""Time zone and check-in time: asked at enrolment and changed in /settings.
+"""The time-zone and check-in-time questions, asked at enrolment and again in /settings.
 
-The same steps serve both; ``flow`` in the conversation's answers says where a chosen value
-goes (into the enrolment being built, or straight onto the person).
+The questions are the same in both flows; what a chosen value does is not (kept for the end of
+enrolment, or saved onto the person at once), so each flow subclasses them with its own step
+names and its own :meth:`chosen`.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from bot import care, texts
 from bot.conversation import parsing
-from bot.conversation.checkin import next_checkin_text
-from bot.conversation.enrolment import complete_enrolment
-from bot.conversation.flow import Step, finish, goto, question
+from bot.conversation.flow import Answers, Step, goto, question, rows_of
 from bot.conversation.turn import Button, Outgoing, Turn
-from bot.db import repository
-from bot.queue.plan import replan
 from bot.timezones import COMMON_ZONES, ZoneMatch, zone_from_location, zone_from_text, zone_label
 
 CHECKIN_CHOICES = (time(8, 0), time(9, 0), time(12, 0), time(18, 0), time(20, 0))
 ZONE_BUTTONS_PER_ROW = 2
-ENROL = "enrol"
-SETTINGS = "settings"
+TIME_BUTTONS_PER_ROW = 3
+
+
+class ZoneAnswers(Answers):
+    """What the time-zone questions keep: the places a typed name matched, (zone, place)."""
+
+    zone_matches: list[tuple[str, str]] = Field(default_factory=list)
 
 
 def offered_zones(default_zone: str) -> tuple[str, ...]:
@@ -30,10 +35,25 @@ def offered_zones(default_zone: str) -> tuple[str, ...]:
     return (default_zone, *(zone for zone in COMMON_ZONES if zone != default_zone))
 
 
-class Zone(Step):
+def announce_zone(turn: Turn, zone_name: str) -> None:
+    """Confirm the zone with the local time in it, and take the reply keyboard away."""
+    local_time = turn.now.astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
+    turn.say(
+        texts.ZONE_SET.format(zone=zone_name.replace("_", " "), local_time=local_time),
+        remove_reply_keyboard=True,
+    )
+
+
+class ZoneQuestion(Step):
     """Typed city or zone, a tapped zone name (the reply keyboard sends it as text), a location."""
 
-    name = "zone"
+    @abstractmethod
+    async def several(self, turn: Turn, matches: list[ZoneMatch]) -> None:
+        """A typed place matched several zones: keep them and ask which."""
+
+    @abstractmethod
+    async def chosen(self, turn: Turn, zone_name: str) -> None:
+        """One zone: what the flow does with it."""
 
     async def ask(self, turn: Turn) -> Outgoing:
         labels = [zone_label(zone) for zone in offered_zones(turn.settings.care.default_timezone)]
@@ -54,64 +74,52 @@ class Zone(Step):
         if not matches:
             turn.say(texts.ZONE_NOT_FOUND)
         elif len(matches) == 1:
-            await zone_chosen(turn, matches[0].zone)
+            await self.chosen(turn, matches[0].zone)
         else:
-            turn.remember(zone_matches=[[match.zone, match.place] for match in matches])
-            await goto(turn, ZonePick.name)
+            await self.several(turn, matches)
 
     async def on_location(self, turn: Turn, latitude: float, longitude: float) -> None:
         zone = zone_from_location(latitude, longitude)
         if zone is None:
             turn.say(texts.ZONE_NOT_FOUND)
         else:
-            await zone_chosen(turn, zone)
+            await self.chosen(turn, zone)
 
 
-class ZonePick(Step):
+class ZonePickQuestion(Step):
     """A typed place that matched several zones ("Portland"): which one?"""
 
-    name = "zone_pick"
+    @abstractmethod
+    def matches(self, turn: Turn) -> list[tuple[str, str]]:
+        """The (zone, place) pairs kept by the zone question."""
 
-    def _matches(self, turn: Turn) -> list[list[str]]:
-        matches = turn.answers.get("zone_matches", [])
-        assert isinstance(matches, list)
-        return [[str(zone), str(place)] for zone, place in matches]
+    @abstractmethod
+    def zone_question(self) -> type[ZoneQuestion]:
+        """The flow's zone question: a tapped place is chosen there, a new name is typed there."""
 
     async def ask(self, turn: Turn) -> Outgoing:
-        buttons = tuple(
-            (Button(place, str(index)),) for index, (_zone, place) in enumerate(self._matches(turn))
-        )
-        return question(turn, texts.ZONE_PICK, buttons)
+        places = (place for _zone, place in self.matches(turn))
+        buttons = (Button(place, str(index)) for index, place in enumerate(places))
+        return question(turn, texts.ZONE_PICK, rows_of(buttons, 1))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        matches = self._matches(turn)
+        matches = self.matches(turn)
         if not value.isdigit() or int(value) >= len(matches):
             return False
-        await zone_chosen(turn, matches[int(value)][0])
+        await self.zone_question()().chosen(turn, matches[int(value)][0])
         return True
 
     async def on_text(self, turn: Turn, text: str) -> None:
-        await goto(turn, Zone.name)
-        await Zone().on_text(turn, text)
+        await goto(turn, self.zone_question())
+        await self.zone_question()().on_text(turn, text)
 
 
-async def zone_chosen(turn: Turn, zone_name: str) -> None:
-    zone = ZoneInfo(zone_name)
-    local_time = turn.now.astimezone(zone).strftime("%H:%M")
-    turn.say(
-        texts.ZONE_SET.format(zone=zone_name.replace("_", " "), local_time=local_time),
-        remove_reply_keyboard=True,
-    )
-    if turn.answers.get("flow") == ENROL:
-        turn.remember(zone=zone_name)
-        await goto(turn, CheckinTime.name)
-        return
-    turn.require_person().timezone = zone_name
-    await settings_saved(turn)
+class CheckinTimeQuestion(Step):
+    """The daily check-in time: one of the usual times, or a typed one within the allowed hours."""
 
-
-class CheckinTime(Step):
-    name = "checkin_time"
+    @abstractmethod
+    async def chosen(self, turn: Turn, chosen: time) -> None:
+        """What the flow does with the time."""
 
     async def ask(self, turn: Turn) -> Outgoing:
         buttons = []
@@ -120,13 +128,13 @@ class CheckinTime(Step):
             if choice == care.DEFAULT_CHECKIN_TIME:
                 label += texts.TIME_DEFAULT_MARK
             buttons.append(Button(label, choice.strftime("%H:%M")))
-        return question(turn, texts.TIME_QUESTION, (tuple(buttons[:3]), tuple(buttons[3:])))
+        return question(turn, texts.TIME_QUESTION, rows_of(buttons, TIME_BUTTONS_PER_ROW))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         chosen = parsing.checkin_time(value)
         if chosen is None or chosen not in CHECKIN_CHOICES:
             return False
-        await self._accept(turn, chosen)
+        await self.chosen(turn, chosen)
         return True
 
     async def on_text(self, turn: Turn, text: str) -> None:
@@ -134,21 +142,4 @@ class CheckinTime(Step):
         if chosen is None:
             turn.say(texts.TIME_INVALID)
             return
-        await self._accept(turn, chosen)
-
-    async def _accept(self, turn: Turn, chosen: time) -> None:
-        if turn.answers.get("flow") == ENROL:
-            turn.remember(checkin_time=chosen.isoformat(timespec="minutes"))
-            await complete_enrolment(turn)
-            return
-        turn.require_person().checkin_time = chosen
-        await settings_saved(turn)
-
-
-async def settings_saved(turn: Turn) -> None:
-    """Owe the messages the new setting gives, and say when the next check-in comes."""
-    person = turn.require_person()
-    episode = await repository.current_episode(turn.session, person.id)
-    await replan(turn.session, person, episode, turn.now)
-    turn.say(texts.SETTINGS_SAVED.format(next_checkin=await next_checkin_text(turn)))
-    await finish(turn)
+        await self.chosen(turn, chosen)

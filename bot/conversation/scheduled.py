@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot import care, texts
-from bot.conversation.checkin import CheckinPain, start_checkin
+from bot.conversation.checkin import CHECKIN, CheckinPain, start_checkin
 from bot.conversation.escalate import escalate, render_undelivered
 from bot.conversation.flow import repeat
 from bot.conversation.turn import Turn
@@ -104,11 +104,11 @@ async def _reminder(turn: Turn, row: Claimed) -> bool:
     """One reminder, only while that day's check-in is still the open question."""
     if turn.step != CheckinPain.name:
         return False
-    check_in = await turn.session.get(CheckIn, turn.answers.get("check_in_id"))
+    check_in = await turn.session.get(CheckIn, CHECKIN.answers(turn).check_in_id)
     if check_in is None or check_in.slot != row.slot or check_in.status is not CheckInStatus.SENT:
         return False
     turn.say(texts.REMINDER)
-    await repeat(turn)
+    await repeat(turn, CheckinPain)
     return True
 
 

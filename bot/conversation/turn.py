@@ -105,6 +105,9 @@ class Turn:
     """A short toast answering a button tap."""
     close_question: bool = False
     """Whether the tapped question's buttons should be removed."""
+    moves: list[tuple[str, str]] = field(default_factory=list)
+    """Every move between steps this turn made, (from, to): checked against the flows' tables
+    before the turn commits."""
 
     @property
     def contacts(self) -> Contacts:
@@ -116,11 +119,6 @@ class Turn:
     @property
     def step(self) -> str:
         return self.conversation.step if self.conversation else IDLE
-
-    @property
-    def answers(self) -> dict[str, object]:
-        assert self.conversation is not None
-        return self.conversation.answers
 
     def conversation_row(self) -> Conversation:
         """The person's conversation, created on first use."""
@@ -134,15 +132,6 @@ class Turn:
             )
             self.session.add(self.conversation)
         return self.conversation
-
-    def remember(self, **values: object) -> None:
-        """Store partial answers; a new dict so the JSON column sees the change."""
-        conversation = self.conversation_row()
-        conversation.answers = {**conversation.answers, **values}
-
-    def begin(self, **values: object) -> None:
-        """Start a new conversation: earlier partial answers are dropped."""
-        self.conversation_row().answers = dict(values)
 
     @property
     def outgoing(self) -> list[Outgoing]:
@@ -158,6 +147,7 @@ class Turn:
         """Delete every row about the person: the schema cascades from ``people``."""
         person = self.require_person()
         await self.session.execute(delete(Person).where(Person.id == person.id))
+        self.moves.append((self.step, IDLE))
         self.session.expunge_all()
         self.person = self.conversation = None
 

@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care
-from bot.conversation.checkin import CheckinPain
+from bot.conversation.checkin import CheckinAnswers, CheckinPain
 from bot.conversation.turn import IDLE, Outgoing
 from bot.db.models import (
     CheckIn,
@@ -180,7 +180,9 @@ async def prepare_checkins(
             {
                 "b_person_id": item.person.id,
                 "b_number": number,
-                "b_answers": {"check_in_id": check_in_id, "episode_id": item.episode.id},
+                "b_answers": CheckinAnswers(
+                    check_in_id=check_in_id, episode_id=item.episode.id
+                ).model_dump(mode="json"),
             }
         )
         prepared.append(

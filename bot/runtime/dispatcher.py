@@ -29,6 +29,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.conversation.flows import check_moves
 from bot.conversation.scheduled import prepare
 from bot.conversation.turn import Incoming, Outgoing, Turn
 from bot.db.models import Conversation, DueKind, DueMessage, DueStatus, Person
@@ -180,6 +181,7 @@ class Dispatcher:
             )
             if not await prepare(turn, row):
                 return None
+            check_moves(turn.moves)
             return Prepared(row.id, person.id, person.chat_id, row.attempts, tuple(turn.outgoing))
 
     async def _send(self, bot: Bot, prepared: Sequence[Prepared], outcomes: Outcomes) -> None:
