@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: the bot under test, people walking through it, seeded data."""
