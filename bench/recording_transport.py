@@ -11,8 +11,6 @@ import json
 import time
 from typing import Any
 
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "BackCheck", "username": "BackCheckBot"}
@@ -48,10 +46,11 @@ class RecordingRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        # Time-outs are ignored (nothing here waits); ``object`` accepts whatever is passed.
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         self.calls[endpoint] = self.calls.get(endpoint, 0) + 1
@@ -81,8 +80,11 @@ class RecordingRequest(BaseRequest):
             "from": BOT_USER,
             "text": params.get("text", ""),
         }
-        if "reply_markup" in params:
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        # Telegram echoes only an inline keyboard, and python-telegram-bot reads a message's
+        # reply_markup as one: a reply keyboard or its removal would not parse.
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
         return message
 
     def histogram(self) -> dict[int, int]:

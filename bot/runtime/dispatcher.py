@@ -36,6 +36,7 @@ from bot.db.models import Conversation, DueKind, DueMessage, DueStatus, Person
 from bot.queue import owed as queue
 from bot.runtime.checkin_batch import prepare_checkins
 from bot.telegram.delivery import Delivery
+from bot.telegram.ratelimit import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,6 @@ class Outcomes:
     retry: list[tuple[int, datetime, str]] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     blocked_people: set[int] = field(default_factory=set)
-
-
-def _retry_after(error: RetryAfter) -> timedelta:
-    value = error.retry_after  # a timedelta with PTB_TIMEDELTA (see bot/__init__.py)
-    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 class Dispatcher:
@@ -205,7 +201,7 @@ class Dispatcher:
         try:
             await self._delivery.send(bot, item.chat_id, item.messages)
         except RetryAfter as error:
-            outcomes.retry.append((item.row_id, now + _retry_after(error), "429"))
+            outcomes.retry.append((item.row_id, now + retry_after(error), "429"))
         except Forbidden:
             outcomes.blocked_people.add(item.person_id)
             outcomes.nothing_to_send.append(item.row_id)

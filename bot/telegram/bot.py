@@ -11,7 +11,6 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.ratelimit import ChatRateLimiter, without_limits
 
 CONNECTIONS = 256
@@ -31,10 +30,11 @@ def make_bot(
     rate_limiter: BaseRateLimiter[int] | None = None,
     connections: int = CONNECTIONS,
 ) -> ExtBot[int]:
-    """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN``.
+    """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN`` over
+    python-telegram-bot's ``HTTPXRequest`` with at most ``connections`` connections.
 
-    ``getUpdates`` keeps a transport of its own (python-telegram-bot's, one connection) so a
-    long poll never holds a connection a reply is waiting for.
+    ``getUpdates`` keeps a transport of its own (one connection) so a long poll never holds a
+    connection a reply is waiting for.
     """
     if rate_limiter is None:
         rate_limiter = ChatRateLimiter() if settings.telegram.rate_limits else without_limits()
@@ -42,7 +42,7 @@ def make_bot(
         settings.require_token().get_secret_value(),
         base_url=settings.telegram.api_base_url,
         base_file_url=file_url(settings.telegram.api_base_url),
-        request=request or AiohttpRequest(connection_pool_size=connections),
+        request=request or HTTPXRequest(connection_pool_size=connections),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter,
     )

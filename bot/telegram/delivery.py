@@ -1,17 +1,9 @@
-"""Sending a reply: escalations first, each marked sent as soon as Telegram has accepted it.
-
-Messages are posted with the Bot API's own JSON (``Bot._post``) instead of
-``Bot.send_message``: the answer is not needed, and turning it back into a ``Message``, keyboard
-and all, cost about a quarter of a send (BENCHMARKS.md). ``_post`` is the step every
-``Bot`` method ends in, so the rest is unchanged: ``ExtBot``'s rate limiter, the request's time-outs
-and Telegram's errors raised as ``RetryAfter``, ``Forbidden``, ``BadRequest``, ``NetworkError``.
-"""
+"""Sending a reply: escalations first, each marked sent as soon as Telegram has accepted it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -24,18 +16,6 @@ from bot.telegram.attachments import send_attachment
 from bot.telegram.keyboards import markup
 
 log = logging.getLogger(__name__)
-
-# Fail at import rather than at the first send if a new PTB renames the private step.
-if not callable(getattr(Bot, "_post", None)):  # pragma: no cover
-    raise ImportError("telegram.Bot no longer has _post; bot.telegram.delivery needs updating")
-
-
-async def _send_message(bot: Bot, chat_id: int, text: str, reply_markup: Any = None) -> None:
-    """``sendMessage``, without building or parsing python-telegram-bot objects."""
-    data: dict[str, Any] = {"chat_id": chat_id, "text": text}
-    if reply_markup is not None:
-        data["reply_markup"] = reply_markup
-    await bot._post("sendMessage", data)
 
 
 class Delivery:
@@ -56,7 +36,7 @@ class Delivery:
             if message.attachment is not None:
                 await send_attachment(bot, chat_id, message)
                 continue
-            await _send_message(bot, chat_id, message.text, markup(message))
+            await bot.send_message(chat_id, message.text, reply_markup=markup(message))
             if message.escalation_ids:
                 async with self._sessions.begin() as session:
                     await mark_delivered(session, message.escalation_ids, self._clock.now())
@@ -67,6 +47,6 @@ class Delivery:
         """The operators' alert is a copy: its failure must not stop the person's reply."""
         assert self._alert_chat_id is not None
         try:
-            await _send_message(bot, self._alert_chat_id, text)
+            await bot.send_message(self._alert_chat_id, text)
         except TelegramError as error:
             log.warning("admin alert not delivered: %s", type(error).__name__)

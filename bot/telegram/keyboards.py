@@ -1,8 +1,4 @@
-"""Turning a question's buttons into Telegram keyboards, in the Bot API's own JSON shape.
-
-Plain dicts rather than python-telegram-bot's ``InlineKeyboardMarkup`` objects: the markup is
-only ever serialised, and building, freezing and serialising a dozen keyboard objects per
-message was a large part of the cost of sending one (BENCHMARKS.md).
+"""Turning a question's buttons into Telegram keyboards.
 
 An inline keyboard's buttons are the same for every person asked the same question; only the
 question number in their callback data differs. So the labels and checked values are kept per
@@ -12,35 +8,40 @@ set of buttons, and each message only checks its number once and joins it to the
 from __future__ import annotations
 
 import functools
-from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot import texts
 from bot.conversation.turn import Button, Outgoing
 from bot.telegram import callbacks
 
-Markup = dict[str, Any]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
-_REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}
+_REMOVE_KEYBOARD = ReplyKeyboardRemove()
 
 
 def markup(message: Outgoing) -> Markup | None:
     """The ``reply_markup`` of ``message``, or None when it has none."""
     if message.buttons:
         prefix = callbacks.prefix(message.question_number)
-        return {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": prefix + value} for label, value in row]
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=prefix + value) for label, value in row]
                 for row in _checked(message.buttons)
             ]
-        }
+        )
     if message.location_keyboard:
-        return {
-            "keyboard": [
-                [_reply_button(label) for label in row] for row in message.location_keyboard
-            ],
-            "resize_keyboard": True,
-            "one_time_keyboard": True,
-        }
+        return ReplyKeyboardMarkup(
+            [[_reply_button(label) for label in row] for row in message.location_keyboard],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
     if message.remove_reply_keyboard:
         return _REMOVE_KEYBOARD
     return None
@@ -56,7 +57,7 @@ def _checked(buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[tuple[str, 
     )
 
 
-def _reply_button(label: str) -> dict[str, Any]:
+def _reply_button(label: str) -> KeyboardButton:
     if label == texts.ZONE_SHARE_LOCATION:
-        return {"text": label, "request_location": True}
-    return {"text": label}
+        return KeyboardButton(label, request_location=True)
+    return KeyboardButton(label)
