@@ -40,17 +40,26 @@ import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from datetime import time as wall_time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import proc_stats
-import seed_data
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import create_engine
 from bot.runtime.dispatcher import BATCH_SIZE, CONCURRENT_CHATS
 
+# The people are seeded as the scale tests seed them; the repository root holds that module.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support import seed
+
+NOW = datetime(2026, 11, 24, 9, 0, 30, tzinfo=UTC)
+"""The benchmark's fixed clock: a Tuesday, 09:00:30 in London (UTC in winter)."""
+FIRST_CHAT = 10_000_000
+"""People's Telegram user ids (= private chat ids) are FIRST_CHAT + 0 .. N - 1."""
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
 TOKEN = "123456:BENCH"
@@ -127,7 +136,7 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     from bot.telegram.bot import make_bot
 
     result: dict[str, Any] = {"rss_after_imports_mib": proc_stats.rss_mib()}
-    clock = ManualClock(seed_data.NOW)
+    clock = ManualClock(NOW)
     settings = load_settings(
         telegram_bot_token=TOKEN,
         telegram_api_base_url=args.api_base_url or "http://127.0.0.1:9/bot",
@@ -139,7 +148,7 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     sessions = session_factory(engine)
     recorder: RecordingRequest | None = None
     if args.transport == "record":
-        recorder = RecordingRequest(seed_data.FIRST_CHAT, args.people)
+        recorder = RecordingRequest(FIRST_CHAT, args.people)
         bot = make_bot(settings, request=recorder)
     else:
         bot = make_bot(settings)
@@ -230,7 +239,6 @@ def profile_report(profile: cProfile.Profile, top: int) -> str:
 
 async def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
     """One python-telegram-bot ``JobQueue.run_daily`` job per person: the usual design."""
-    from datetime import time as wall_time
 
     from recording_transport import RecordingRequest
     from telegram.ext import ApplicationBuilder, ContextTypes
@@ -242,20 +250,17 @@ async def run_baseline(args: argparse.Namespace) -> dict[str, Any]:
         await context.bot.send_message(job.chat_id, "How is your back today?")
 
     application = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(RecordingRequest(seed_data.FIRST_CHAT, args.people))
-        .build()
+        ApplicationBuilder().token(TOKEN).request(RecordingRequest(FIRST_CHAT, args.people)).build()
     )
     await application.initialize()
     await application.start()
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is needed for the baseline"
-    at = wall_time(9, 0, tzinfo=seed_data.ZONE)
+    at = wall_time(9, 0, tzinfo=seed.ZONE)
     rss_before = proc_stats.rss_mib()
     wall, cpu = time.perf_counter(), time.process_time()
     for index in range(args.people):
-        chat_id = seed_data.FIRST_CHAT + index
+        chat_id = FIRST_CHAT + index
         job_queue.run_daily(check_in, at, chat_id=chat_id, user_id=chat_id, name=str(chat_id))
     loop_seconds = time.perf_counter() - wall
     await asyncio.sleep(0)  # the scheduler's wake-ups, queued behind this task, run now
@@ -332,7 +337,9 @@ async def _seed(url: str, people: int, already_drained: bool) -> float:
     engine = create_engine(url)
     try:
         started = time.perf_counter()
-        await seed_data.seed(engine, people, already_drained=already_drained)
+        await seed.seed_due_checkins(
+            engine, people, NOW, first_user_id=FIRST_CHAT, already_drained=already_drained
+        )
         return time.perf_counter() - started
     finally:
         await engine.dispose()
@@ -341,7 +348,7 @@ async def _seed(url: str, people: int, already_drained: bool) -> float:
 async def _check(url: str, people: int) -> dict[str, Any]:
     engine = create_engine(url)
     try:
-        return await seed_data.check_drained(engine, people)
+        return await seed.check_drained(engine, people, NOW)
     finally:
         await engine.dispose()
 
@@ -819,7 +826,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.role == "server":
         import bot_api_process
 
-        bot_api_process.main(TOKEN, seed_data.FIRST_CHAT, args.people)
+        bot_api_process.main(TOKEN, FIRST_CHAT, args.people)
         return 0
 
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

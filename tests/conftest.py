@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases (a SQLite file and a fresh PostgreSQL database) per run.
+"""Shared fixtures: real databases (a SQLite file per test, a fresh PostgreSQL database per run),
+the bot under test, and the loopback-only guard every test runs under.
 
 PostgreSQL runs at 127.0.0.1:5432 (``BACKCHECK_TEST_PG`` overrides the server URL). Each test
 run creates its own database and drops it afterwards. Under CI a server that cannot be reached
@@ -10,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import text
@@ -23,50 +22,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import create_engine
 from bot.db.migrate import alembic_config
 from bot.db.models import Base
+from tests.support.databases import DATABASES, PostgresServer, reachable
+from tests.support.harness import BotUnderTest, bot_under_test
 
-PG_SERVER = os.environ.get("BACKCHECK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def async_url(dsn: str, database: str) -> str:
-    base = dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{database}"
+pytest_plugins = ["tests.support.network"]
 
 
-async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(PG_SERVER, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-class PostgresServer:
-    """Creates and drops databases on the test server for this run."""
-
-    def __init__(self) -> None:
-        self.created: list[str] = []
-
-    def create_database(self) -> str:
-        name = f"backcheck_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return async_url(PG_SERVER, name)
-
-    def drop_all(self) -> None:
-        for name in self.created:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.each_database``: every test that uses a database runs on both."""
+    if metafunc.definition.get_closest_marker("each_database") and (
+        "database_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("database_url", DATABASES, indirect=True)
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    try:
-        asyncio.run(_admin("SELECT 1"))
-    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-        reason = f"PostgreSQL at {PG_SERVER} is not reachable: {error}"
+    unreachable = reachable()
+    if unreachable is not None:
         if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+            pytest.fail(unreachable)
+        pytest.skip(unreachable)
     server = PostgresServer()
     yield server
     server.drop_all()
@@ -86,12 +62,13 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=DATABASES)
+@pytest.fixture
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_template: Path
 ) -> str:
-    """A migrated, empty database of each kind: a new SQLite file, or the run's PostgreSQL one."""
-    if request.param == "sqlite":
+    """A migrated, empty database: a new SQLite file, or under ``each_database`` also the
+    run's PostgreSQL one."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         path = tmp_path / "backcheck.db"
         shutil.copyfile(migrated_sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
@@ -118,3 +95,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[BotUnderTest]:
+    """The real Application on ``database_url``, talking HTTP to a fake Telegram."""
+    async with bot_under_test(database_url) as under_test:
+        yield under_test

@@ -80,6 +80,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot or make_bot(settings))
         .concurrent_updates(PerPersonUpdates())
+        .job_queue(None)  # the due queue is BackCheck's own (bot.runtime), never one job a person
         .post_init(post_init)
         .build()
     )

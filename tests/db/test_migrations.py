@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from bot.db.engine import create_engine
 from bot.db.migrate import alembic_config
 from bot.db.models import Base
-from tests.conftest import DATABASES, PostgresServer
+from tests.support.databases import DATABASES, PostgresServer
 
 
 @pytest.fixture(params=DATABASES)

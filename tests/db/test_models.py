@@ -26,6 +26,8 @@ from bot.db.models import (
     PersonStatus,
 )
 
+pytestmark = pytest.mark.each_database
+
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 

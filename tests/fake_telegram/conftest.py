@@ -1,76 +1,14 @@
-"""Fixtures for the local Bot API tests, and a guard that keeps every test on loopback."""
+"""Fixtures for the fake Telegram's own tests: the server, and a plain PTB client."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
 
 from bot.fake_telegram import FakeTelegram
-from tests.fake_telegram.support import make_bot
-
-_PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
-
-def _is_loopback(host: Any) -> bool:
-    if host is None:
-        return True
-    if isinstance(host, bytes):
-        host = host.decode()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Fail loudly on any attempt to reach beyond 127.0.0.1 / ::1, and ignore proxy settings."""
-    attempts: list[object] = []
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_getaddrinfo = socket.getaddrinfo
-
-    def refuse(what: object) -> OSError:
-        attempts.append(what)
-        return ConnectionRefusedError(f"tests may only reach loopback, not {what!r}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
-            raise refuse(address)
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
-            raise refuse(address)
-        return real_connect_ex(self, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_loopback(host):
-            raise refuse(host)
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "*")
-    yield attempts
-    assert not attempts, f"a test tried to leave loopback: {attempts}"
+from tests.support.fake_bot import make_bot
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.fake_telegram import FakeTelegram
-from tests.fake_telegram.support import make_bot
+from tests.support.fake_bot import make_bot
 
 
 async def test_429_raises_retry_after(

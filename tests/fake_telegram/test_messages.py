@@ -8,7 +8,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.fake_telegram import FakeTelegram
-from tests.fake_telegram.support import raw_call
+from tests.support.fake_bot import raw_call
 
 KEYBOARD = InlineKeyboardMarkup(
     [

@@ -11,7 +11,7 @@ from telegram.error import RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
 from bot.fake_telegram import FakeTelegram, RateLimits
-from tests.fake_telegram.support import make_bot
+from tests.support.fake_bot import make_bot
 
 
 async def test_wait_for_replies_counts_from_the_last_action(api: FakeTelegram, bot: Bot) -> None:

@@ -9,7 +9,7 @@ from telegram import Bot, ChatMemberBanned, Update
 from telegram.error import Conflict
 
 from bot.fake_telegram import FakeTelegram
-from tests.fake_telegram.support import make_bot
+from tests.support.fake_bot import make_bot
 
 
 async def test_long_poll_returns_as_soon_as_an_update_arrives(api: FakeTelegram, bot: Bot) -> None:
@@ -36,7 +36,7 @@ async def test_empty_long_poll_waits_for_its_timeout(api: FakeTelegram, bot: Bot
     loop = asyncio.get_running_loop()
     started = loop.time()
     assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 <= loop.time() - started < 2
+    assert loop.time() - started >= 0.9  # held until its timeout, not answered at once
 
 
 async def test_limit_and_allowed_updates(api: FakeTelegram, bot: Bot) -> None:

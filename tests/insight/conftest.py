@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.db.engine import session_factory
-from tests.insight.history import store_history
+from tests.support.clinic import store_history
 
 
 @pytest.fixture

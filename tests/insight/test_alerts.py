@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.care import Level
 from bot.config import Settings
 from bot.insight.alerts import format_alerts, latest_alerts
 from bot.pseudonym import pseudonym
-from tests.insight.history import ONSET, TELEGRAM_IDS, ZONE
+from tests.support.clinic import ONSET, TELEGRAM_IDS, ZONE
+
+pytestmark = pytest.mark.each_database
 
 
 async def test_only_emergency_and_urgent_newest_first(

@@ -24,7 +24,7 @@ from bot.insight.doctor_summary import (
     walking_share,
 )
 from bot.insight.history import EscalationMark, PainHistory, PainPoint, load_pain_history
-from tests.insight.episode import NOW, ONSET, seed_episode
+from tests.support.episode import NOW, ONSET, seed_episode
 
 A4_POINTS = (595.44, 841.68)
 

@@ -8,6 +8,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -20,7 +21,9 @@ from bot.insight.export import (
     write_export,
 )
 from bot.pseudonym import pseudonym
-from tests.insight.history import NOTE, ONSET, TELEGRAM_IDS
+from tests.support.clinic import NOTE, ONSET, TELEGRAM_IDS
+
+pytestmark = pytest.mark.each_database
 
 
 async def _export(

@@ -17,7 +17,9 @@ from bot.insight.history import (
     phase_spans,
     recovery_band,
 )
-from tests.insight.episode import ANSWERS, ENROLLED, ESCALATIONS, NOW, ONSET, ZONE, seed_episode
+from tests.support.episode import ANSWERS, ENROLLED, ESCALATIONS, NOW, ONSET, ZONE, seed_episode
+
+pytestmark = pytest.mark.each_database
 
 
 async def test_history_holds_the_answered_check_ins_and_escalations_of_this_episode_only(

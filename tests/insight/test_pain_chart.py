@@ -34,9 +34,8 @@ from bot.insight.pain_chart import (
     render_pain_chart,
     x_limit,
 )
-from tests.insight.episode import ANSWERS, ESCALATIONS, NOW, ONSET, seed_episode
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from tests.support.episode import ANSWERS, ESCALATIONS, NOW, ONSET, seed_episode
+from tests.support.pictures import png_size
 
 
 @pytest.fixture
@@ -62,9 +61,7 @@ def _drawn(history: PainHistory) -> Figure:
 def test_the_chart_is_a_png_of_the_chosen_size(history: PainHistory) -> None:
     png = render_pain_chart(history)
 
-    assert png.startswith(PNG_SIGNATURE)
-    assert png[12:16] == b"IHDR"
-    assert struct.unpack(">II", png[16:24]) == (1080, 1080)
+    assert png_size(png) == (1080, 1080)
     assert (WIDTH_PX, HEIGHT_PX) == (1080, 1080)
     pixels = imread(io.BytesIO(png), format="png")
     assert pixels.shape[:2] == (1080, 1080)

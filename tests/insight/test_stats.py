@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,10 @@ from bot.insight.stats import (
     median_of,
 )
 from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX, render_stats_chart
-from tests.insight.history import NOW, WEEK, ZONE
+from tests.support.clinic import NOW, WEEK, ZONE
+from tests.support.pictures import png_size
+
+pytestmark = pytest.mark.each_database
 
 
 @pytest.mark.parametrize(
@@ -107,7 +109,7 @@ async def test_an_empty_database_has_no_medians_and_no_rates(empty_session: Asyn
     assert stats.checkins_7d.response_rate is None
     assert all(median == Median(None, 0) for median in stats.median_pain.values())
     assert "none sent" in format_stats(stats)
-    assert _png_size(render_stats_chart(stats)) == (WIDTH_PX, HEIGHT_PX)
+    assert png_size(render_stats_chart(stats)) == (WIDTH_PX, HEIGHT_PX)
 
 
 async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSession) -> None:
@@ -134,17 +136,9 @@ async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSess
         assert line in message.splitlines(), line
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert png[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", png[16:24])
-    assert png.endswith(b"IEND\xaeB`\x82")
-    return width, height
-
-
 async def test_the_stats_chart_is_a_phone_sized_png(session: AsyncSession) -> None:
     png = render_stats_chart(await collect_stats(session, NOW, ZONE))
-    assert _png_size(png) == (1080, 1350)
+    assert png_size(png) == (1080, 1350)
 
 
 # ---------------------------------------------------------------------------------------------

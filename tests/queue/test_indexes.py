@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.models import DueMessage, DueStatus
+
+pytestmark = pytest.mark.each_database
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

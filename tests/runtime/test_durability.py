@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import CheckIn, Person, PersonStatus
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
 
 
 async def test_a_restart_mid_enrolment_resumes_at_the_next_tap(bot: BotUnderTest) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +27,8 @@ from bot.db.models import (
 )
 from bot.queue.owed import Owed, claim, owe
 from bot.runtime.checkin_batch import prepare_checkins
+
+pytestmark = pytest.mark.each_database
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ONSET = NOW - timedelta(days=3)

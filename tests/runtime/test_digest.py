@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, build_scheduler
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
 
 
 async def test_the_daily_digest_sends_yesterdays_figures_once(bot: BotUnderTest) -> None:

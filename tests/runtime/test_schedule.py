@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.db.models import CheckIn, DueKind, DueMessage, DueStatus, Person, PersonStatus
 from bot.fake_telegram.person import Person as ChatPerson
-from tests.e2e.enrol import Answers, enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import Answers, enrol
+from tests.support.harness import BotUnderTest
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from bot.care import Level
 from bot.db.models import DueKind, DueMessage, DueStatus, Episode, EpisodeStatus, Escalation
-from tests.e2e.enrol import Answers, enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import Answers, enrol
+from tests.support.harness import BotUnderTest
 
 
 async def _next_due(bot: BotUnderTest) -> DueMessage | None:

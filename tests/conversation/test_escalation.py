@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.care import Level
 from bot.db.models import CheckIn, DueMessage, DueStatus, Escalation, Person
-from tests.e2e.enrol import enrol, through_red_flags
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import enrol, through_red_flags
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
 
 
 async def _escalations(bot: BotUnderTest) -> list[Escalation]:
@@ -109,7 +112,7 @@ async def test_an_urgent_flag_names_the_urgent_line(bot: BotUnderTest) -> None:
 
 
 async def test_rf_age_50_first_episode_is_told_to_book_a_doctor(bot: BotUnderTest) -> None:
-    from tests.e2e.enrol import Answers
+    from tests.support.enrol import Answers
 
     gus = bot.api.person(1007, "Gus")
     closing = await enrol(bot, gus, Answers(age="50 or over", history="No, first time"))
@@ -123,7 +126,7 @@ async def test_rf_age_50_first_episode_is_told_to_book_a_doctor(bot: BotUnderTes
 async def test_tr_recurrent_reported_at_enrolment_suggests_physiotherapy(
     bot: BotUnderTest,
 ) -> None:
-    from tests.e2e.enrol import Answers
+    from tests.support.enrol import Answers
 
     hal = bot.api.person(1008, "Hal")
     await enrol(bot, hal, Answers(history="Yes, in the last 12 months"))

@@ -12,8 +12,8 @@ from telegram import Update
 from bot.care import Level
 from bot.db.models import Episode, Escalation, Person
 from bot.runtime import logs
-from tests.e2e.enrol import Answers, enrol, through_red_flags
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import Answers, enrol, through_red_flags
+from tests.support.harness import BotUnderTest
 
 
 async def _through_activity(bot: BotUnderTest, person_id: int, onset: str) -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from bot.fake_telegram.person import Person
 from bot.telegram import callbacks
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
-from tests.e2e.snapshot import snapshot
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+from tests.support.snapshot import snapshot
 
 PAIN_HINT = "Please tap a number from 0 to 10, or type just the number, like 6."
 

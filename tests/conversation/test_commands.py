@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.conversation.commands import COMMANDS
-from bot.db.models import Base, Episode, EpisodeStatus, Person, PersonStatus
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
-
-
-async def _rows_in_every_table(bot: BotUnderTest) -> dict[str, int]:
-    async with bot.sessions() as session:
-        return {
-            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-            for table in Base.metadata.sorted_tables
-        }
+from bot.db.models import Episode, EpisodeStatus, Person, PersonStatus
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+from tests.support.snapshot import rows_in_every_table
 
 
 async def test_delete_leaves_no_row_about_the_person(bot: BotUnderTest) -> None:
     other = bot.api.person(2000, "Other")
     await enrol(bot, other)
-    before_other = await _rows_in_every_table(bot)
+    before_other = await rows_in_every_table(bot)
 
     noor = bot.api.person(2001, "Noor")
     await enrol(bot, noor)
@@ -36,7 +29,7 @@ async def test_delete_leaves_no_row_about_the_person(bot: BotUnderTest) -> None:
     replies = await bot.tap(noor, "Yes, erase everything")
 
     assert "everything about you is erased" in (replies[-1].text or "")
-    assert await _rows_in_every_table(bot) == before_other
+    assert await rows_in_every_table(bot) == before_other
     async with bot.sessions() as session:
         assert await session.scalar(select(Person).where(Person.telegram_user_id == 2001)) is None
 
@@ -44,11 +37,11 @@ async def test_delete_leaves_no_row_about_the_person(bot: BotUnderTest) -> None:
 async def test_delete_can_be_cancelled(bot: BotUnderTest) -> None:
     pat = bot.api.person(2002, "Pat")
     await enrol(bot, pat)
-    before = await _rows_in_every_table(bot)
+    before = await rows_in_every_table(bot)
     await bot.command(pat, "delete")
     replies = await bot.tap(pat, "No, keep it")
     assert replies[-1].text == "OK, nothing changed."
-    after = await _rows_in_every_table(bot)
+    after = await rows_in_every_table(bot)
     assert after["people"] == before["people"] == 1
     assert after["episodes"] == 1
 
@@ -104,7 +97,7 @@ async def test_redflags_privacy_and_help_answer_anyone(bot: BotUnderTest) -> Non
     assert "/delete erases everything" in (privacy.text or "")
     [helped] = await bot.command(stranger, "help")
     assert "Send /start to begin" in (helped.text or "")
-    assert await _rows_in_every_table(bot) == dict.fromkeys(await _rows_in_every_table(bot), 0)
+    assert await rows_in_every_table(bot) == dict.fromkeys(await rows_in_every_table(bot), 0)
 
 
 async def test_start_with_a_clinic_code_keeps_it_as_the_referral(bot: BotUnderTest) -> None:
@@ -126,7 +119,7 @@ async def test_declining_consent_keeps_nothing(bot: BotUnderTest) -> None:
     await bot.command(tom, "start")
     [declined] = await bot.tap(tom, "No thanks")
     assert "I haven't kept anything about you" in (declined.text or "")
-    assert await _rows_in_every_table(bot) == dict.fromkeys(await _rows_in_every_table(bot), 0)
+    assert await rows_in_every_table(bot) == dict.fromkeys(await rows_in_every_table(bot), 0)
 
 
 async def test_under_16_is_not_enrolled_and_nothing_is_kept(bot: BotUnderTest) -> None:
@@ -136,4 +129,4 @@ async def test_under_16_is_not_enrolled_and_nothing_is_kept(bot: BotUnderTest) -
     [told] = await bot.tap(ben, "Under 16")
     assert "made for people aged 16 and over" in (told.text or "")
     assert "see a doctor" in (told.text or "")
-    assert await _rows_in_every_table(bot) == dict.fromkeys(await _rows_in_every_table(bot), 0)
+    assert await rows_in_every_table(bot) == dict.fromkeys(await rows_in_every_table(bot), 0)

@@ -18,7 +18,7 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.models import Person, PersonStatus
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.person import Person as ChatPerson
-from tests.e2e.harness import BotUnderTest
+from tests.support.harness import BotUnderTest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,6 +50,7 @@ async def bot_process(api: FakeTelegram, database_url: str) -> AsyncIterator[Non
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_URL": database_url,
         "DEFAULT_TIMEZONE": "Europe/London",
+        "TELEGRAM_RATE_LIMITS": "false",
         "PYTHONPATH": str(REPO),
     }
     process = await asyncio.create_subprocess_exec(
@@ -79,7 +80,7 @@ async def _second_worker_handles(bot: BotUnderTest, person: ChatPerson, label: s
 
 @pytest.mark.postgres
 async def test_two_processes_share_one_person_on_postgresql(postgres_url: str) -> None:
-    from tests.e2e.conftest import bot_under_test
+    from tests.support.harness import bot_under_test
 
     async with bot_under_test(postgres_url) as bot, bot_process(bot.api, postgres_url):
         mo = bot.api.person(4002, "Mo")
@@ -143,13 +144,13 @@ async def test_two_workers_send_every_due_message_exactly_once(postgres_url: str
     from datetime import UTC, datetime
 
     from bot.db.models import DueMessage, DueStatus
-    from tests.e2e.seed import seed_due_checkins
+    from tests.support.seed import seed_due_checkins
 
     people = 2000
-    user_ids = list(range(900_000, 900_000 + people))
+    user_ids = range(900_000, 900_000 + people)
     engine = create_engine(postgres_url)
     sessions = session_factory(engine)
-    await seed_due_checkins(sessions, user_ids, datetime.now(UTC))
+    await seed_due_checkins(engine, people, datetime.now(UTC), first_user_id=user_ids[0])
     async with FakeTelegram(record_calls=False) as api:
         chats = [api.person(user_id, f"P{user_id}") for user_id in user_ids]
         async with (

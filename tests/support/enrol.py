@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
-from tests.e2e.harness import BotUnderTest
+from tests.support.harness import BotUnderTest
 
 
 @dataclass(frozen=True)

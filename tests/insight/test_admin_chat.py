@@ -8,6 +8,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.conversation.admin import ADMIN_COMMANDS
@@ -17,10 +18,12 @@ from bot.insight.export import COLUMNS
 from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX
 from bot.pseudonym import pseudonym
 from bot.telegram.app import set_command_menu
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import ADMIN_USER, BotUnderTest
-from tests.e2e.test_commands import _rows_in_every_table
-from tests.e2e.test_insight import png_size
+from tests.support.enrol import enrol
+from tests.support.harness import ADMIN_USER, BotUnderTest
+from tests.support.pictures import png_size
+from tests.support.snapshot import rows_in_every_table
+
+pytestmark = pytest.mark.each_database
 
 ADMIN_NAMES = [command.name for command in ADMIN_COMMANDS]
 
@@ -77,12 +80,12 @@ async def test_anyone_else_gets_the_unknown_command_help_and_nothing_changes(
 ) -> None:
     kim, _lee = await _two_people_with_alerts(bot)
     unknown = [message.text for message in await bot.command(kim, "nosuchcommand")]
-    before = await _rows_in_every_table(bot)
+    before = await rows_in_every_table(bot)
     for name in ADMIN_NAMES:
         replies = await bot.command(kim, name)
         assert [message.text for message in replies] == unknown
         assert all(message.kind == "text" for message in replies)
-    assert await _rows_in_every_table(bot) == before
+    assert await rows_in_every_table(bot) == before
 
 
 async def test_stats_are_a_picture_and_the_same_figures_as_text(bot: BotUnderTest) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -11,6 +12,8 @@ from bot.config import load_settings
 from bot.db.engine import session_factory
 from bot.db.models import Person, PersonStatus
 from bot.pseudonym import pseudonym
+
+pytestmark = pytest.mark.each_database
 
 FIRST_WROTE = datetime(2026, 11, 25, 9, 0, 0, 123456, tzinfo=UTC)
 

@@ -17,16 +17,17 @@ from bot.db.models import CheckIn, Conversation
 from bot.fake_telegram import FakeTelegram
 from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.ratelimit import without_limits
-from tests.e2e.seed import seed_due_checkins
+from tests.support.seed import QUESTION_NUMBER, seed_due_checkins
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+FIRST_USER_ID = 500_000
 
 
 async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int]:
     engine = create_engine(database_url)
     sessions = session_factory(engine)
-    user_ids = list(range(500_000, 500_000 + people))
-    await seed_due_checkins(sessions, user_ids, NOW)
+    user_ids = range(FIRST_USER_ID, FIRST_USER_ID + people)
+    await seed_due_checkins(engine, people, NOW, first_user_id=FIRST_USER_ID)
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -57,7 +58,10 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
     # Everyone is now on the pain question of the check-in that was just sent.
     assert len(asked) == len(check_ins) == people
     for person_id, conversation in asked.items():
-        assert (conversation.step, conversation.question_number) == (CheckinPain.name, 1)
+        assert (conversation.step, conversation.question_number) == (
+            CheckinPain.name,
+            QUESTION_NUMBER + 1,
+        )
         assert conversation.answers == {
             "check_in_id": check_ins[person_id].id,
             "episode_id": check_ins[person_id].episode_id,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import time
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Conversation, Episode, Escalation, Person, PersonStatus
-from tests.e2e.enrol import Answers, enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import Answers, enrol
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
 
 
 async def test_a_full_enrolment_stores_the_person_and_advises_ice(bot: BotUnderTest) -> None:

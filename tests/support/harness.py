@@ -8,8 +8,10 @@ read back from there.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,12 +19,16 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Settings, load_settings
+from bot.db.engine import create_engine, session_factory
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
 from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.app import build_application
+
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+"""A Monday, 10:00 in London (UTC in winter)."""
 
 ADMIN_CHAT = -100777
 ADMIN_USER = 4242
@@ -98,3 +104,29 @@ class BotUnderTest:
     @property
     def admin_messages(self) -> list[str]:
         return [message.text or "" for message in self.api.sent_to(ADMIN_CHAT)]
+
+
+@asynccontextmanager
+async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
+    clock = ManualClock(START)
+    async with FakeTelegram(wall_clock=lambda: clock.now().timestamp()) as api:
+        api.group(chat_id=ADMIN_CHAT, title="Clinic alerts")
+        settings = load_settings(
+            telegram_bot_token=api.token,
+            telegram_api_base_url=api.base_url,
+            database_url=database_url,
+            admin_alert_chat_id=ADMIN_CHAT,
+            admin_ids=frozenset({ADMIN_USER}),
+            emergency_number="999",
+            urgent_care_text="NHS 111",
+            default_timezone="Europe/London",
+            telegram_rate_limits=False,
+        )
+        engine = create_engine(database_url)
+        under_test = BotUnderTest(api, clock, session_factory(engine), settings)
+        await under_test.start()
+        try:
+            yield under_test
+        finally:
+            await under_test.application.shutdown()
+            await engine.dispose()

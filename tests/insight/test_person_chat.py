@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,18 +10,9 @@ from bot.db import repository
 from bot.db.models import CheckIn, CheckInStatus, Episode, Person
 from bot.insight.history import load_pain_history
 from bot.insight.pain_chart import HEIGHT_PX, WIDTH_PX, describe_pain_history, plot_series
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the IHDR chunk, which the PNG format puts first."""
-    assert data.startswith(PNG_SIGNATURE)
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+from tests.support.pictures import png_size
 
 
 async def _two_check_ins(bot: BotUnderTest, user_id: int) -> object:

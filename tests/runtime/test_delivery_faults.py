@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from bot.db.models import DueKind, DueMessage, DueStatus, Person
 from bot.runtime.dispatcher import BACKOFF, MAX_ATTEMPTS
-from tests.e2e.enrol import enrol
-from tests.e2e.harness import BotUnderTest
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
 
 TUESDAY_9 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

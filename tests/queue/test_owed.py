@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import session_factory
 from bot.db.models import DueKind, DueMessage, DueStatus, Person, PersonStatus
 from bot.queue.owed import Owed, owe
+
+pytestmark = pytest.mark.each_database
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -1,0 +1,88 @@
+"""The command line, ``python -m bot``: each command run as an operator would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.care.rules import RULES
+from bot.conversation.flows import mermaid
+
+REPO = Path(__file__).resolve().parents[1]
+CARE_RULES = REPO.parent / "shared" / "CARE-RULES.md"
+RULE_ID = re.compile(r"\b(?:RF|PH|TR)-[A-Z0-9-]+[A-Z0-9]\b")
+
+
+def _environment(**changes: str | None) -> dict[str, str]:
+    environment = dict(os.environ, PYTHONPATH=str(REPO))
+    for name, value in changes.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return environment
+
+
+def _run(*args: str, cwd: Path, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_rules_prints_every_rule_id_of_the_care_rules(tmp_path: Path) -> None:
+    """``rules`` shows a clinician exactly the rules the code runs."""
+    assert CARE_RULES.exists(), (
+        f"{CARE_RULES} not found: the clinical rules live in shared/ beside the repository "
+        "(as in CI); this test compares the code against them"
+    )
+    documented = set(RULE_ID.findall(CARE_RULES.read_text()))
+    result = _run("rules", cwd=tmp_path, environment=_environment())
+    assert result.returncode == 0, result.stderr
+    printed = set(RULE_ID.findall(result.stdout))
+    assert documented, "CARE-RULES.md lists no rule ids"
+    assert documented == printed
+    assert documented == {rule.id for rule in RULES}
+    for rule in RULES:
+        assert rule.level.name in result.stdout
+
+
+def test_migrate_creates_every_table_in_a_new_sqlite_file(tmp_path: Path) -> None:
+    for _ in range(2):  # a second run is a no-op, not an error
+        result = _run("migrate", cwd=tmp_path, environment=_environment(DATABASE_URL=None))
+        assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "backcheck.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"people", "episodes", "check_ins", "escalations", "due_messages"} <= tables
+
+
+def test_export_without_a_pseudonym_key_stops_with_one_line(tmp_path: Path) -> None:
+    """``export PATH`` refuses to write pseudonyms it could not key like the bot's."""
+    environment = _environment(
+        TELEGRAM_BOT_TOKEN=None,
+        ADMIN_PSEUDONYM_SECRET=None,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'backcheck.db'}",
+    )
+    result = _run("export", str(tmp_path / "export.csv"), cwd=tmp_path, environment=environment)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "backcheck: configuration error: ADMIN_PSEUDONYM_SECRET (or TELEGRAM_BOT_TOKEN) is not set"
+    )
+    assert not (tmp_path / "export.csv").exists()
+
+
+def test_flows_prints_the_diagrams_of_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows"]) == 0
+    assert capsys.readouterr().out == mermaid() + "\n"
