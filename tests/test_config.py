@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.care.phases import Protocol
 from bot.config import OFFICIAL_API_BASE_URL, ConfigError, load_settings
+from tests.support.command_line import environment, run_bot
 
 _SETTINGS_VARIABLES = (
     "TELEGRAM_BOT_TOKEN",
@@ -32,19 +31,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
 
 
-def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARIABLES}
-    environment.update(env)
-    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _run(tmp_path: Path, *args: str, **values: str) -> subprocess.CompletedProcess[str]:
+    return run_bot(*args, cwd=tmp_path, env=environment(without=_SETTINGS_VARIABLES, **values))
 
 
 def test_defaults_need_nothing_installed() -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,32 +11,10 @@ import pytest
 from bot.__main__ import main
 from bot.care.rules import RULES
 from bot.conversation.flows import mermaid
+from tests.support.command_line import REPO, environment, run_bot
 
-REPO = Path(__file__).resolve().parents[1]
 CARE_RULES = REPO.parent / "shared" / "CARE-RULES.md"
 RULE_ID = re.compile(r"\b(?:RF|PH|TR)-[A-Z0-9-]+[A-Z0-9]\b")
-
-
-def _environment(**changes: str | None) -> dict[str, str]:
-    environment = dict(os.environ, PYTHONPATH=str(REPO))
-    for name, value in changes.items():
-        if value is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = value
-    return environment
-
-
-def _run(*args: str, cwd: Path, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_rules_prints_every_rule_id_of_the_care_rules(tmp_path: Path) -> None:
@@ -49,7 +24,7 @@ def test_rules_prints_every_rule_id_of_the_care_rules(tmp_path: Path) -> None:
         "(as in CI); this test compares the code against them"
     )
     documented = set(RULE_ID.findall(CARE_RULES.read_text()))
-    result = _run("rules", cwd=tmp_path, environment=_environment())
+    result = run_bot("rules", cwd=tmp_path, env=environment())
     assert result.returncode == 0, result.stderr
     printed = set(RULE_ID.findall(result.stdout))
     assert documented, "CARE-RULES.md lists no rule ids"
@@ -61,7 +36,7 @@ def test_rules_prints_every_rule_id_of_the_care_rules(tmp_path: Path) -> None:
 
 def test_migrate_creates_every_table_in_a_new_sqlite_file(tmp_path: Path) -> None:
     for _ in range(2):  # a second run is a no-op, not an error
-        result = _run("migrate", cwd=tmp_path, environment=_environment(DATABASE_URL=None))
+        result = run_bot("migrate", cwd=tmp_path, env=environment(without=["DATABASE_URL"]))
         assert result.returncode == 0, result.stderr
     with sqlite3.connect(tmp_path / "backcheck.db") as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
@@ -70,12 +45,11 @@ def test_migrate_creates_every_table_in_a_new_sqlite_file(tmp_path: Path) -> Non
 
 def test_export_without_a_pseudonym_key_stops_with_one_line(tmp_path: Path) -> None:
     """``export PATH`` refuses to write pseudonyms it could not key like the bot's."""
-    environment = _environment(
-        TELEGRAM_BOT_TOKEN=None,
-        ADMIN_PSEUDONYM_SECRET=None,
+    env = environment(
+        without=["TELEGRAM_BOT_TOKEN", "ADMIN_PSEUDONYM_SECRET"],
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'backcheck.db'}",
     )
-    result = _run("export", str(tmp_path / "export.csv"), cwd=tmp_path, environment=environment)
+    result = run_bot("export", str(tmp_path / "export.csv"), cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert result.stderr.startswith(
         "backcheck: configuration error: ADMIN_PSEUDONYM_SECRET (or TELEGRAM_BOT_TOKEN) is not set"

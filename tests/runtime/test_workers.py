@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,9 +16,8 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.models import Person, PersonStatus
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.person import Person as ChatPerson
+from tests.support.command_line import REPO, environment
 from tests.support.harness import BotUnderTest
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_long_polling_serves_a_person(bot: BotUnderTest) -> None:
@@ -44,17 +41,15 @@ async def test_long_polling_serves_a_person(bot: BotUnderTest) -> None:
 @asynccontextmanager
 async def bot_process(api: FakeTelegram, database_url: str) -> AsyncIterator[None]:
     """``python -m bot run``: a separate process polling the local Bot API server."""
-    environment = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "DEFAULT_TIMEZONE": "Europe/London",
-        "TELEGRAM_RATE_LIMITS": "false",
-        "PYTHONPATH": str(REPO),
-    }
+    env = environment(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        DATABASE_URL=database_url,
+        DEFAULT_TIMEZONE="Europe/London",
+        TELEGRAM_RATE_LIMITS="false",
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=environment, cwd=REPO
+        sys.executable, "-m", "bot", "run", env=env, cwd=REPO
     )
     try:
         yield
@@ -120,16 +115,14 @@ async def send_worker(
     api: FakeTelegram, database_url: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """``python -m bot worker --until-idle``: a separate process draining the due queue."""
-    environment = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_RATE_LIMITS": "false",
-        "PYTHONPATH": str(REPO),
-    }
+    env = environment(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        DATABASE_URL=database_url,
+        TELEGRAM_RATE_LIMITS="false",
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "worker", "--until-idle", env=environment, cwd=REPO
+        sys.executable, "-m", "bot", "worker", "--until-idle", env=env, cwd=REPO
     )
     try:
         yield process
