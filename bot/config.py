@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.care.phases import Protocol
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+FREE_BULK_RATE = 30
+"""Telegram: "no more than 30 messages per second" to many users, without paid broadcasts."""
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///backcheck.db"
 _SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _S = TypeVar("_S", bound=BaseSettings)
@@ -48,6 +50,32 @@ class TelegramSettings(_EnvSettings, env_prefix="TELEGRAM_"):
         description="true or false: keep under Telegram's limits (false only for a local "
         "Bot API server, tests or benchmarks)",
     )
+    paid_broadcast: bool = Field(
+        default=False,
+        description="true or false: send the due queue as Telegram paid broadcasts (0.1 "
+        "Telegram Stars a message), which allows TELEGRAM_BULK_RATE up to 1000",
+    )
+    bulk_rate: float = Field(
+        default=30,
+        gt=0,
+        le=1000,
+        description="messages a second the due queue sends (check-ins, reminders, tips), at "
+        "most 30 unless TELEGRAM_PAID_BROADCAST is true (then at most 1000)",
+    )
+    send_timeout: float = Field(
+        default=30,
+        gt=0,
+        le=300,
+        description="seconds to wait for Telegram's answer to a send before trying again, "
+        "like 30 (a slower answer that succeeded is then sent twice)",
+    )
+
+    @field_validator("bulk_rate")
+    @classmethod
+    def _bulk_within_telegram(cls, value: float, info: ValidationInfo) -> float:
+        if value > FREE_BULK_RATE and not info.data.get("paid_broadcast"):
+            raise ValueError(f"above {FREE_BULK_RATE} needs TELEGRAM_PAID_BROADCAST=true")
+        return value
 
     @field_validator("bot_token")
     @classmethod
@@ -71,12 +99,41 @@ class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
         "postgresql+asyncpg://USER@HOST/DB",
     )
 
+    sqlite_busy_timeout: float = Field(
+        default=5,
+        gt=0,
+        le=600,
+        description="seconds a SQLite write waits for another writer before it fails (and is "
+        "retried within DATABASE_RETRY_SECONDS)",
+    )
+    retry_seconds: float = Field(
+        default=15,
+        ge=0,
+        le=600,
+        description="seconds an answer whose transaction failed on a passing database fault "
+        "(connection lost, database busy) is tried again before the person is asked to resend",
+    )
+
     @field_validator("url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         if not value.startswith(tuple(f"{driver}://" for driver in _SUPPORTED_DRIVERS)):
             raise ValueError("unsupported driver")
         return value
+
+
+class QueueSettings(_EnvSettings, env_prefix="QUEUE_"):
+    lease_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description="seconds a worker's claim on what is due lasts unless renewed, like 30: a "
+        "killed worker's messages are sent by another after this",
+    )
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
 
 class AdminSettings(_EnvSettings, env_prefix="ADMIN_"):
@@ -161,6 +218,7 @@ class Settings:
 
     telegram: TelegramSettings
     database: DatabaseSettings
+    queue: QueueSettings
     admin: AdminSettings
     care: CareSettings
 
@@ -214,6 +272,7 @@ def load_settings(**overrides: Any) -> Settings:
     groups: dict[type[BaseSettings], dict[str, Any]] = {
         TelegramSettings: {},
         DatabaseSettings: {},
+        QueueSettings: {},
         AdminSettings: {},
         CareSettings: {},
     }
@@ -229,6 +288,7 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(
         telegram=_load(TelegramSettings, groups[TelegramSettings]),
         database=_load(DatabaseSettings, groups[DatabaseSettings]),
+        queue=_load(QueueSettings, groups[QueueSettings]),
         admin=_load(AdminSettings, groups[AdminSettings]),
         care=_load(CareSettings, groups[CareSettings]),
     )

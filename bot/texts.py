@@ -322,6 +322,15 @@ DIGEST = """BackCheck, {day}:
 • escalations: {emergency} emergency, {urgent} urgent, {soon} soon"""
 
 ADMIN_ALERT = "{level} escalation: person {pseudonym}, rule {rule_id}."
+UNDELIVERED_BLOCKED = "NOT DELIVERED: {note} The person has blocked the bot."
+UNDELIVERED_RETRYING = (
+    "NOT DELIVERED YET: {note} Telegram failed {attempts} times ({error}); "
+    "trying again every minute at most."
+)
+UNDELIVERED_REFUSED = (
+    "NOT DELIVERED: {note} Telegram refused the message ({error}). "
+    "Run `python -m bot requeue` to try again."
+)
 
 
 def emergency_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
@@ -533,6 +542,8 @@ NOTHING_ASKED = "I'm not waiting for an answer right now."
 TAP_A_BUTTON = "Please tap one of the buttons below."
 PAIN_INVALID = "Please tap a number from 0 to 10, or type just the number, like 6."
 STALE_BUTTON = "That question has passed."
+COULD_NOT_SAVE = "Sorry, I couldn't save that. Please send it again."
+"""Said without the database when a person's answer could not be stored (it is not)."""
 TEXT_ONLY = "I can only read text and buttons. Please answer with a button or a few words."
 PRIVATE_ONLY = """I only work in private chats, to keep your health private.
 Message me directly: @{username}"""

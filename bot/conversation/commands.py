@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,12 +18,12 @@ from bot.db import repository
 from bot.db.models import Episode, Person, PersonStatus
 from bot.insight.doctor_summary import (
     EnrolmentFacts,
-    render_summary_pdf,
     summary_filename,
     summary_text,
 )
+from bot.insight.documents import Document, DocumentKind
 from bot.insight.history import PainHistory, load_pain_history
-from bot.insight.pain_chart import describe_pain_history, render_pain_chart
+from bot.insight.pain_chart import describe_pain_history
 from bot.queue.owed import cancel
 from bot.queue.plan import SCHEDULED_KINDS, replan
 
@@ -125,14 +124,15 @@ async def history(turn: Turn) -> None:
     found = await _past(turn)
     if found is None:
         return
-    _episode, past = found
+    episode, past = found
     if not past.points:
         turn.say(texts.HISTORY_EMPTY)
         return
-    chart = Attachment(
-        AttachmentKind.PHOTO, texts.CHART_FILENAME, functools.partial(render_pain_chart, past)
+    chart = Document(DocumentKind.PAIN_CHART, episode.person_id, episode.id, turn.now)
+    turn.attach(
+        describe_pain_history(past),
+        Attachment(AttachmentKind.PHOTO, texts.CHART_FILENAME, chart),
     )
-    turn.attach(describe_pain_history(past), chart)
 
 
 async def summary(turn: Turn) -> None:
@@ -141,12 +141,11 @@ async def summary(turn: Turn) -> None:
         return
     episode, past = found
     facts = EnrolmentFacts.of(episode)
-    document = Attachment(
-        AttachmentKind.DOCUMENT,
-        summary_filename(past),
-        functools.partial(render_summary_pdf, past, facts),
+    pdf = Document(DocumentKind.SUMMARY, episode.person_id, episode.id, turn.now)
+    turn.attach(
+        texts.SUMMARY_DOCUMENT_CAPTION,
+        Attachment(AttachmentKind.DOCUMENT, summary_filename(past), pdf),
     )
-    turn.attach(texts.SUMMARY_DOCUMENT_CAPTION, document)
     turn.say(summary_text(past, facts))
 
 

@@ -1,13 +1,20 @@
-"""The conversation's entry point: one update in, one transaction, the replies out.
+"""The conversation's entry point: one update in, one transaction, the replies owed.
 
 Every update takes the person's lock for its whole transaction, so answers from two devices or
-two workers are applied one after the other, each seeing the other's result. Nothing here
-knows Telegram: the handlers translate updates into :class:`Incoming` and send the
-:class:`Outgoing` messages back.
+two workers are applied one after the other, each seeing the other's result. What the turn says
+is written to the outbox in that transaction; the Telegram edge sends it once it has committed.
+Nothing here knows Telegram: the handlers translate updates into :class:`Incoming`.
+
+A transaction that fails on a passing database fault (a lost connection, SQLite's write lock
+held by another writer) is tried again, with backoff, for ``DATABASE_RETRY_SECONDS``; after
+that the error reaches the handler, which apologises to the person without the database.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -18,19 +25,31 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.commands import nothing_asked, run_command
 from bot.conversation.flows import check_moves, step_named
-from bot.conversation.turn import IDLE, Incoming, Outgoing, Turn
+from bot.conversation.turn import IDLE, Incoming, Turn
+from bot.conversation.undelivered import person_blocked
 from bot.db import repository
-from bot.queue.owed import mark_blocked
+from bot.db.errors import is_transient
+from bot.db.models import OutboxKind
+from bot.queue import outbox
 from bot.queue.plan import replan
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = 0.2
+"""Seconds before the first retry of a transaction that met a passing fault; doubled each time
+up to :data:`LONGEST_WAIT`."""
+LONGEST_WAIT = 2.0
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What to send back for one update, in order (escalations first)."""
+    """What the handler does once the turn has committed (its messages are in the outbox)."""
 
-    messages: tuple[Outgoing, ...]
     notice: str | None
+    """A short toast answering a button tap."""
     close_question: bool
+    alert_chats: tuple[int, ...]
+    """Other chats the turn owed a message (the operators'), to send to after the person's."""
 
 
 class Conversations:
@@ -42,11 +61,22 @@ class Conversations:
         self._clock = clock
 
     async def handle(self, incoming: Incoming) -> Reply:
-        """Apply one update. A first /start racing another for the same new person retries."""
-        try:
-            return await self._handle(incoming)
-        except IntegrityError:
-            return await self._handle(incoming)
+        """Apply one update, trying again on a passing database fault; the error of the last
+        try reaches the caller. A first /start racing another for the same new person (an
+        IntegrityError on its user id) is tried again too."""
+        deadline = time.monotonic() + self._settings.database.retry_seconds
+        wait = FIRST_RETRY
+        while True:
+            try:
+                return await self._handle(incoming)
+            except IntegrityError:
+                return await self._handle(incoming)
+            except Exception as error:
+                if not is_transient(error) or time.monotonic() + wait > deadline:
+                    raise
+                log.warning("update transaction failed (%s); trying again", type(error).__name__)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, LONGEST_WAIT)
 
     async def _handle(self, incoming: Incoming) -> Reply:
         async with self._sessions.begin() as session:
@@ -61,7 +91,10 @@ class Conversations:
             )
             await _route(turn)
             check_moves(turn.moves)
-        return Reply(tuple(turn.outgoing), turn.notice, turn.close_question)
+            letters = turn.letters(OutboxKind.REPLY)
+            await outbox.post(session, letters, turn.now)
+        others = {letter.chat_id for letter in letters} - {incoming.chat_id}
+        return Reply(turn.notice, turn.close_question, tuple(sorted(others)))
 
     async def membership(self, user_id: int, *, blocked: bool) -> None:
         """Telegram told us the person blocked (or unblocked) the bot."""
@@ -71,7 +104,7 @@ class Conversations:
                 return
             now = self._clock.now()
             if blocked:
-                await mark_blocked(session, [person.id], now)
+                await person_blocked(session, self._settings, person, now)
             elif person.blocked_at is not None:
                 person.blocked_at = None
                 episode = await repository.current_episode(session, person.id)

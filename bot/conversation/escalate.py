@@ -1,9 +1,10 @@
 """Recording escalations and handing them to the person first.
 
-An escalation row is written in the same transaction as the answer that fired it, together with
-a due-queue row already claimed by this worker for one lease. If the worker dies before Telegram
-accepts the message, the lease runs out and the queue sends it again, ahead of everything else
-(ARCHITECTURE principle 5).
+An escalation row is written in the same transaction as the answer that fired it, and its
+message goes to the outbox in that transaction too, ahead of the turn's other messages
+(:meth:`Turn.letters`). Whatever happens to the send, the message stays owed until Telegram has
+it; the outbox claims escalations before anything else and never gives up on them while the
+person has not blocked the bot (ARCHITECTURE principle 5).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care, texts
 from bot.conversation.turn import Outgoing, Turn
-from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Escalation
+from bot.db.models import Escalation
 from bot.pseudonym import pseudonym
-from bot.queue.owed import LEASE, Claimed
+from bot.queue.owed import Claimed
 
 
 async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:
@@ -58,34 +59,23 @@ async def escalate(
         ]
         turn.session.add_all(rows)
         await turn.session.flush()
-        ids = tuple(row.id for row in rows)
-        turn.session.add(
-            DueMessage(
-                person_id=person.id,
-                kind=DueKind.ESCALATION,
-                slot=f"escalation-{ids[0]}",
-                due_at=turn.now,
-                priority=DUE_PRIORITY[DueKind.ESCALATION],
-                status=DueStatus.CLAIMED,
-                attempts=1,
-                lease_until=turn.now + LEASE,
-                payload={"escalation_ids": list(ids)},
-                created_at=turn.now,
-            )
-        )
         turn.escalations.append(_message(turn, level, rows))
 
 
 def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgoing:
+    note = _operators_note(turn, level, rows)
     return Outgoing(
         texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
         escalation_ids=tuple(row.id for row in rows),
-        admin_alert=_admin_alert(turn, level, rows),
+        # EMERGENCY and URGENT reach the operators as soon as they are said.
+        admin_alert=note if level >= care.Level.URGENT else None,
+        escalation_note=note,
     )
 
 
 async def render_undelivered(turn: Turn, queued: Claimed) -> bool:
-    """The queue's retry of escalations whose first delivery did not complete."""
+    """An escalation row of the due queue, as releases before the outbox owed them: its
+    undelivered escalations go to the outbox now."""
     ids = [int(value) for value in queued.payload.get("escalation_ids", [])]
     rows = list(
         await turn.session.scalars(
@@ -99,10 +89,8 @@ async def render_undelivered(turn: Turn, queued: Claimed) -> bool:
     return bool(rows)
 
 
-def _admin_alert(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str | None:
-    """EMERGENCY and URGENT reach the operators too: a pseudonym and the rules, never a name."""
-    if level < care.Level.URGENT:
-        return None
+def _operators_note(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str:
+    """The escalation in the operators' words: a pseudonym and the rules, never a name."""
     return texts.ADMIN_ALERT.format(
         level=level.name,
         pseudonym=pseudonym(
@@ -115,17 +103,10 @@ def _admin_alert(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> s
 async def mark_delivered(
     session: AsyncSession, escalation_ids: Sequence[int], now: datetime
 ) -> None:
-    """Telegram accepted the message: the escalations are sent and their queue row is done."""
-    await session.execute(
-        update(Escalation)
-        .where(Escalation.id.in_(escalation_ids), Escalation.sent_at.is_(None))
-        .values(sent_at=now)
-    )
-    await session.execute(
-        update(DueMessage)
-        .where(
-            DueMessage.kind == DueKind.ESCALATION,
-            DueMessage.slot == f"escalation-{escalation_ids[0]}",
+    """Telegram accepted the message: the escalations are sent."""
+    if escalation_ids:
+        await session.execute(
+            update(Escalation)
+            .where(Escalation.id.in_(escalation_ids), Escalation.sent_at.is_(None))
+            .values(sent_at=now)
         )
-        .values(status=DueStatus.SENT, sent_at=now, lease_until=None)
-    )

@@ -1,8 +1,9 @@
 """One update's worth of conversation: what came in, the rows it touches, what goes out.
 
 A :class:`Turn` lives inside one database transaction that holds the person's lock. Steps read
-and change rows through it and queue what to say; nothing is sent until the transaction has
-committed, so a reply never speaks of an answer that was not saved.
+and change rows through it and queue what to say; what they say is written to the outbox in the
+same transaction (:meth:`Turn.letters`) and sent once it has committed, so a reply never speaks
+of an answer that was not saved, and a crash never loses one.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.constants import MessageLimit
 
 from bot.config import Settings
-from bot.db.models import Conversation, Person
+from bot.db.models import Conversation, OutboxKind, Person
+from bot.insight.documents import Document
+from bot.queue.outbox import Letter
 from bot.texts import Contacts
 
 IDLE = "idle"
@@ -41,15 +46,16 @@ class AttachmentKind(StrEnum):
 class Attachment:
     """A picture or file sent with a message, whose text becomes its caption.
 
-    ``content`` is either a function that draws the file, called after the turn's transaction
-    has committed and away from the event loop (drawing takes a few hundred milliseconds, and
-    no person's lock should wait for it), or a temporary file already written, which is
-    streamed to Telegram and then removed.
+    ``content`` is drawn after the turn's transaction has committed and away from the event
+    loop (drawing takes a few hundred milliseconds, and no person's lock should wait for it):
+    a :class:`Document` a person asked for, which the outbox keeps and draws when it sends; or,
+    for the operators' reports, which are sent at once, a function that draws the file or a
+    temporary file already written, streamed to Telegram and then removed.
     """
 
     kind: AttachmentKind
     filename: str
-    content: Callable[[], bytes] | Path
+    content: Document | Callable[[], bytes] | Path
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,59 @@ class Outgoing:
     escalation_ids: tuple[int, ...] = ()
     """The escalations this message delivers: marked sent once Telegram accepts it."""
     admin_alert: str | None = None
-    """A pseudonymous line for the operators' alert chat, sent once this message is delivered."""
+    """A pseudonymous line for the operators' alert chat, owed after this message."""
+    escalation_note: str | None = None
+    """An escalation's pseudonymous description: what the operators are told if it cannot be
+    delivered."""
     attachment: Attachment | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The message as the outbox keeps it (JSON); :meth:`from_payload` reads it back."""
+        payload: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            payload["buttons"] = [[[b.label, b.value] for b in row] for row in self.buttons]
+            payload["question"] = self.question_number
+        if self.location_keyboard:
+            payload["keyboard"] = [list(row) for row in self.location_keyboard]
+        if self.remove_reply_keyboard:
+            payload["remove_keyboard"] = True
+        if self.escalation_ids:
+            payload["escalation_ids"] = list(self.escalation_ids)
+        if self.escalation_note is not None:
+            payload["escalation_note"] = self.escalation_note
+        if self.attachment is not None:
+            content = self.attachment.content
+            if not isinstance(content, Document):
+                raise TypeError("only a Document can wait in the outbox")
+            payload["attachment"] = {
+                "kind": self.attachment.kind.value,
+                "filename": self.attachment.filename,
+                "document": content.to_json(),
+            }
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outgoing:
+        attachment = payload.get("attachment")
+        return cls(
+            text=str(payload["text"]),
+            buttons=tuple(
+                tuple(Button(str(label), str(value)) for label, value in row)
+                for row in payload.get("buttons", ())
+            ),
+            question_number=int(payload.get("question", 0)),
+            location_keyboard=tuple(tuple(row) for row in payload.get("keyboard", ())),
+            remove_reply_keyboard=bool(payload.get("remove_keyboard", False)),
+            escalation_ids=tuple(int(i) for i in payload.get("escalation_ids", ())),
+            escalation_note=payload.get("escalation_note"),
+            attachment=None
+            if attachment is None
+            else Attachment(
+                AttachmentKind(attachment["kind"]),
+                str(attachment["filename"]),
+                Document.from_json(attachment["document"]),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,11 +194,37 @@ class Turn:
     def outgoing(self) -> list[Outgoing]:
         return [*self.escalations, *self.messages]
 
+    def letters(self, kind: OutboxKind) -> list[Letter]:
+        """What this turn says, for the outbox: escalations first, then the other messages as
+        ``kind``, then the operators' alerts, each after the message it is about."""
+        person_id = self.person.id if self.person is not None else None
+        chat_id = self.incoming.chat_id
+        letters = [
+            Letter(chat_id, person_id, OutboxKind.ESCALATION, message.to_payload())
+            for message in self.escalations
+        ]
+        letters += [
+            Letter(chat_id, person_id, kind, message.to_payload()) for message in self.messages
+        ]
+        alert_chat = self.settings.admin.alert_chat_id
+        if alert_chat is not None:
+            letters += [
+                Letter(alert_chat, None, OutboxKind.ALERT, {"text": message.admin_alert})
+                for message in self.outgoing
+                if message.admin_alert is not None
+            ]
+        return letters
+
     def say(self, text: str, *, remove_reply_keyboard: bool = False) -> None:
         self.messages.append(Outgoing(text, remove_reply_keyboard=remove_reply_keyboard))
 
     def attach(self, text: str, attachment: Attachment) -> None:
-        self.messages.append(Outgoing(text, attachment=attachment))
+        """A picture or file with ``text`` as its caption, or, when ``text`` is longer than a
+        caption may be, followed by it as a message of its own."""
+        if len(text) <= MessageLimit.CAPTION_LENGTH:
+            self.messages.append(Outgoing(text, attachment=attachment))
+        else:
+            self.messages += [Outgoing("", attachment=attachment), Outgoing(text)]
 
     async def forget_person(self) -> None:
         """Delete every row about the person: the schema cascades from ``people``."""

@@ -27,14 +27,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT = 5.0
+"""Seconds a SQLite write waits for another writer (``DATABASE_SQLITE_BUSY_TIMEOUT``)."""
 READ_ONLY = "backcheck_read_only"
 """An execution option for long reads (stats, exports): on SQLite their transaction begins
 DEFERRED, so a read of a million rows does not hold the write lock while it runs."""
 # (Every other transaction begins IMMEDIATE: see the module's docstring.)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
@@ -42,7 +43,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -55,11 +56,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **options: Any
+) -> AsyncEngine:
     """An async engine for ``url`` with the per-database settings BackCheck relies on."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, **options)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **options)
 

@@ -243,6 +243,75 @@ class DueMessage(Base):
     created_at: Mapped[datetime]
 
 
+class OutboxKind(StrEnum):
+    """What an outbox message is: it decides the order of delivery and the rate it goes at."""
+
+    ESCALATION = "escalation"
+    """A safety message: first in every claim, retried until delivered or the person blocks us."""
+    REPLY = "reply"
+    """An answer to what a person just sent: never paced by the bulk limit."""
+    ALERT = "alert"
+    """A line for the operators' alert chat (never in the way of a person's message)."""
+    SCHEDULED = "scheduled"
+    """What the due queue owed at a time (check-ins, reminders, tips): sent at the bulk rate."""
+
+
+OUTBOX_PRIORITY = {
+    OutboxKind.ESCALATION: 0,
+    OutboxKind.REPLY: 1,
+    OutboxKind.ALERT: 2,
+    OutboxKind.SCHEDULED: 3,
+}
+"""Lower goes first when a claim has to choose (ARCHITECTURE principle 5)."""
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up: can be owed again with ``python -m bot requeue``."""
+    CANCELLED = "cancelled"
+    """Not to be sent: the person blocked the bot."""
+
+
+class OutboxMessage(Base):
+    """A message the bot has decided to send, written in the same transaction as what caused it.
+
+    Each chat's messages go out in ``id`` order; a message is sent only when every earlier one
+    to the same chat is settled (sent, failed or cancelled). ``payload`` is the message in the
+    conversation's own terms (text, buttons, document to draw); the Telegram edge turns it into
+    a request when it sends it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_claim", "status", "priority", "due_at"),
+        # A chat's earlier messages still in flight: probed for every message a claim considers.
+        Index("ix_outbox_chat_status", "chat_id", "status", "id"),
+        Index("ix_outbox_claimed_by", "claimed_by", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    """None for the operators' chat: their alerts are pseudonymous and outlive an erasure."""
+    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus))
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    """Sends that failed for a reason of Telegram's (5xx, time-out); a 429 is not one."""
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
 class Digest(Base):
     """One row per day whose figures reached the admins: the first worker to insert it sends."""
 

@@ -33,6 +33,14 @@ async def lock_person(session: AsyncSession, telegram_user_id: int) -> Person | 
     return person
 
 
+async def lock_person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    """As :func:`lock_person`, by the person's own id (the due queue knows people by it)."""
+    person: Person | None = await session.scalar(
+        select(Person).where(Person.id == person_id).with_for_update()
+    )
+    return person
+
+
 async def conversation_of(session: AsyncSession, person: Person | None) -> Conversation | None:
     return await session.get(Conversation, person.id) if person is not None else None
 

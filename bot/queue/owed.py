@@ -1,8 +1,10 @@
-"""The due queue's operations: owe a message, claim what is due, record how delivery went.
+"""The due queue's operations: owe a message at a time, claim what is due, settle it.
 
-A claim is a lease, not a lock held across the network: rows are marked ``claimed`` with a
-``lease_until`` in one short transaction, sent outside any transaction, then marked. A worker
-that dies mid-way leaves claimed rows whose lease runs out; the next claim takes them again.
+A due row says what is owed and when (a check-in at 09:00); what it says is decided only when
+it is due, and then written to the outbox (:mod:`bot.queue.outbox`) in the same transaction that
+settles the row. A claim is a lease: rows are marked ``claimed`` with a ``lease_until`` in one
+short transaction and settled in the next; a worker that dies in between leaves claimed rows
+whose lease runs out, and the next claim takes them again.
 PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so workers never wait for each other's rows;
 SQLite has one writer at a time (``BEGIN IMMEDIATE``), which serialises claims the same way.
 """
@@ -74,10 +76,6 @@ a batch's prepare (BENCHMARKS.md). One statement must not meet the same key twic
 :func:`owe` keeps the first of any duplicates, as the executemany's later rows would have
 been left as they were.
 """
-
-LEASE = timedelta(minutes=2)
-"""Longer than a send can take with Telegram's retries; short enough that a dead worker's
-messages go out within minutes."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +161,7 @@ async def cancel(
 
 
 async def claim(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows, escalations first, then oldest first.
 
@@ -193,6 +191,14 @@ async def claim(
         .returning(*_CLAIMED_COLUMNS)
     )
     return sorted((Claimed(*row) for row in claimed), key=lambda row: (row.priority, row.due_at))
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the queue next owes anyone a message."""
+    due_at: datetime | None = await session.scalar(
+        select(func.min(DueMessage.due_at)).where(DueMessage.status == DueStatus.PENDING)
+    )
+    return due_at
 
 
 async def _anything_due(session: AsyncSession, now: datetime) -> bool:
@@ -225,7 +231,7 @@ def _lease_expired(now: datetime) -> ColumnElement[bool]:
 async def settle(
     session: AsyncSession, ids: Sequence[int], status: DueStatus, now: datetime
 ) -> None:
-    """Record the outcome of claimed rows: sent, cancelled (nothing to send) or failed."""
+    """Record the outcome of claimed rows: sent (to the outbox), cancelled (nothing to say)."""
     if not ids:
         return
     await session.execute(
@@ -236,24 +242,6 @@ async def settle(
             lease_until=None,
             sent_at=now if status is DueStatus.SENT else None,
         )
-    )
-
-
-async def retry_later(session: AsyncSession, retries: Sequence[tuple[int, datetime, str]]) -> None:
-    """Put claimed rows back in the queue for another attempt: (row id, when, why) each, in
-    one executemany."""
-    if not retries:
-        return
-    await session.execute(
-        update(_DUE_MESSAGES)
-        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
-        .values(
-            status=DueStatus.PENDING,
-            due_at=bindparam("b_due_at"),
-            lease_until=None,
-            last_error=bindparam("b_error"),
-        ),
-        [{"b_id": row_id, "b_due_at": at, "b_error": error[:200]} for row_id, at, error in retries],
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.clock import ManualClock
 from bot.config import load_settings
@@ -30,6 +30,8 @@ from bot.fake_telegram import FakeTelegram, SentMessage
 from bot.fake_telegram.person import Person
 from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.app import build_application
+from bot.telegram.bot import make_bot
+from bot.telegram.sender import Sender
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -76,8 +78,10 @@ class Transcript:
         person: Person,
         print_line: Callable[[str], None],
         files_folder: Path,
+        sender: Sender,
     ):
         self._api = api
+        self._sender = sender
         self._person = person
         self._print = print_line
         self._files_folder = files_folder
@@ -96,6 +100,7 @@ class Transcript:
         expected = str(queued["update_id"]) if isinstance(queued, dict) else str(queued)
         while await asyncio.wait_for(self._handled.get(), REPLY_WAIT) != expected:
             continue
+        await asyncio.wait_for(self._sender.idle(), REPLY_WAIT)  # the turn's replies went out
         replies = self._person.messages[mark:]
         for message in replies:
             self._show(message)
@@ -170,18 +175,13 @@ async def _check_in(chat: Transcript, day: Day) -> bool:
     return any("looks like recovery" in (message.text or "") for message in replies)
 
 
-async def _follow(
-    chat: Transcript,
-    dispatcher: Dispatcher,
-    application: Application,  # type: ignore[type-arg]
-    clock: ManualClock,
-) -> None:
+async def _follow(chat: Transcript, dispatcher: Dispatcher, clock: ManualClock) -> None:
     """Jump the clock from one owed message to the next and let the due queue send it."""
     script = iter(RECOVERY)
     while (due_at := await dispatcher.next_due()) is not None:
         moment = clock.set(due_at).astimezone(ZONE)
         chat.heading(f"{moment:%A} {moment.day} {moment:%B}, {moment:%H:%M}")
-        asked = await chat.scheduled(dispatcher.tick(application.bot))
+        asked = await chat.scheduled(dispatcher.tick())
         if any((message.text or "").startswith("Check-in, day") for message in asked):
             day = next(script, None)
             if day is None or await _check_in(chat, day):
@@ -205,9 +205,10 @@ async def run_demo(print_line: Callable[[str], None], files_folder: Path) -> Non
             )
             engine = create_engine(database_url)
             sessions = session_factory(engine)
-            application = build_application(settings, sessions, clock)
+            sender = Sender(sessions, settings, clock, make_bot(settings))
+            application = build_application(settings, sessions, clock, sender)
             person = api.person(424242, "Alex")
-            chat = Transcript(api, person, print_line, files_folder)
+            chat = Transcript(api, person, print_line, files_folder, sender)
             application.add_handler(TypeHandler(Update, chat.mark_handled), LAST_HANDLER_GROUP)
             async with application:
                 await application.start()
@@ -216,11 +217,12 @@ async def run_demo(print_line: Callable[[str], None], files_folder: Path) -> Non
                 try:
                     chat.heading("Monday 2 March, 10:00: Alex strained their back lifting a box")
                     await _enrol(chat)
-                    await _follow(chat, Dispatcher(sessions, settings, clock), application, clock)
+                    await _follow(chat, Dispatcher(sessions, settings, clock, sender), clock)
                     chat.heading("Later that day: Alex looks back, and prepares for the physio")
                     await chat.command("history")
                     await chat.command("summary")
                 finally:
                     await application.updater.stop()
                     await application.stop()
+                    await sender.stop()
             await engine.dispose()

@@ -1,7 +1,8 @@
 """The admins' daily digest: yesterday's figures, once a day, whatever the number of workers.
 
-Every worker runs the job; the first to insert the day's ``digests`` row sends, the others find
-the row there and stay quiet. The figures are :func:`bot.insight.counts.digest_text`.
+Every worker runs the job; the first to insert the day's ``digests`` row owes the message, in the
+same transaction, to the outbox, which sends it like any operators' alert; the others find the
+row there and stay quiet. The figures are :func:`bot.insight.counts.digest_text`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.models import Digest
+from bot.db.models import Digest, OutboxKind
 from bot.insight.counts import digest_text
+from bot.queue import outbox
 
 
 class DailyDigest:
@@ -28,8 +29,8 @@ class DailyDigest:
         self._clock = clock
         self.zone = ZoneInfo(settings.care.default_timezone)
 
-    async def send_yesterday(self, bot: Bot) -> str | None:
-        """Send yesterday's figures to the alert chat; None if another worker already did."""
+    async def owe_yesterday(self) -> str | None:
+        """Owe yesterday's figures to the alert chat; None if another worker already did."""
         chat = self._settings.admin.alert_chat_id
         if chat is None:
             return None
@@ -40,7 +41,8 @@ class DailyDigest:
                 session.add(Digest(day=day, sent_at=now))
                 await session.flush()
                 text = await digest_text(session, day, self.zone)
+                letter = outbox.Letter(chat, None, OutboxKind.ALERT, {"text": text})
+                await outbox.post(session, [letter], now)
         except IntegrityError:
             return None
-        await bot.send_message(chat, text)
         return text

@@ -1,76 +1,46 @@
-"""The dispatcher: claim what is due, decide what it says, send it, record how it went.
+"""The tick: what the due queue owes becomes messages in the outbox, and the outbox is sent.
 
-One tick drains the queue in batches. Each batch is claimed in one short transaction, each row
-prepared in its own short transaction under its person's lock, the batch sent outside any
-transaction (chats in parallel, each chat's messages in order), and settled in one
-transaction. Telegram's answers are handled one by one
-(ARCHITECTURE principle 7): 429 waits ``retry_after``; 5xx and time-outs retry with backoff a
-bounded number of times, then the row fails and is logged; 403 marks the person blocked and
-drops what is owed to them.
+The due queue holds what is owed at a time (a check-in at 09:00, the switch to heat at 48
+hours), decided only when the time comes. A tick claims the due rows in batches, decides what
+each says under its person's lock, and writes the messages to the outbox and settles the row
+in that same transaction: once decided, a message is owed by the outbox, which survives any
+crash. Then the sender delivers what the outbox holds, escalations first, at the bulk rate for
+the queue's own messages (:class:`bot.telegram.sender.Sender`).
 
-Duplicates: a message can be sent twice only if the process dies (or a time-out hides a
-success) after Telegram accepted it and before the row is settled; the lease then hands the
-row to the next claim. That window is the send itself plus one short transaction.
+Plain scheduled check-ins (most rows at a check-in hour) are decided a batch at a time
+(:mod:`bot.runtime.checkin_batch`); every other row in its own short transaction, so one bad row
+never holds back the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.flows import check_moves
 from bot.conversation.scheduled import prepare
-from bot.conversation.turn import Incoming, Outgoing, Turn
-from bot.db.models import Conversation, DueKind, DueMessage, DueStatus, Person
-from bot.queue import owed as queue
+from bot.conversation.turn import Incoming, Turn
+from bot.db import repository
+from bot.db.models import DUE_PRIORITY, DueKind, DueStatus, OutboxKind
+from bot.queue import outbox, owed
 from bot.runtime.checkin_batch import prepare_checkins
-from bot.telegram.delivery import Delivery
-from bot.telegram.ratelimit import retry_after
+from bot.telegram.sender import STOP_GRACE, Sender
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-"""Rows claimed at a time. Larger batches share each statement's round trip among more rows
-(10,000 due on loopback, recording transport: 200 -> 500 was +15% messages/s, 1,000 +25%,
-bench/dispatch.py); 500 keeps a batch within its lease with rate limits on (~17 s at
-Telegram's 30 messages a second, against a 2-minute lease)."""
-CONCURRENT_CHATS = 8
-"""Chats sent to at once. Measured on loopback: httpx's pool costs more CPU per request the
-more connections it juggles, and 8 already keeps the Bot API busy (bench/dispatch.py)."""
-MAX_ATTEMPTS = 5
-BACKOFF = timedelta(seconds=15)
-"""The first retry after a 5xx or a time-out; doubled on each attempt after that."""
-
-
-@dataclass(frozen=True)
-class Prepared:
-    row_id: int
-    person_id: int
-    chat_id: int
-    attempts: int
-    messages: tuple[Outgoing, ...]
-
-
-@dataclass
-class Outcomes:
-    """How one batch went, settled in one transaction."""
-
-    sent: list[int] = field(default_factory=list)
-    nothing_to_send: list[int] = field(default_factory=list)
-    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-    blocked_people: set[int] = field(default_factory=set)
+"""Due rows decided at a time. Larger batches share each statement's round trip among more rows
+(10,000 due, recording transport: 200 -> 500 was +15% messages/s, BENCHMARKS.md)."""
+SENT_KEPT = timedelta(days=1)
+"""Sent messages are kept a day, for an operator looking into a delivery; what a person was
+told lives on in the rows it came from (check-ins, escalations)."""
 
 
 class Dispatcher:
@@ -79,156 +49,128 @@ class Dispatcher:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         clock: Clock,
+        sender: Sender,
         *,
         batch_size: int = BATCH_SIZE,
-        concurrent_chats: int = CONCURRENT_CHATS,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        self._sender = sender
         self._batch_size = batch_size
-        self._concurrent_chats = concurrent_chats
-        self._delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)
+        self._stopping = False
+        self._ticking: asyncio.Task[Any] | None = None
 
-    async def tick(self, bot: Bot) -> int:
-        """Send everything due now; returns how many queue rows were delivered."""
-        delivered = 0
-        while True:
-            async with self._sessions.begin() as session:
-                batch = await queue.claim(session, self._clock.now(), self._batch_size)
-            if not batch:
-                return delivered
-            prepared, outcomes = await self._prepare(batch)
-            await self._send(bot, prepared, outcomes)
-            await self._settle(outcomes)
-            delivered += len(outcomes.sent)
-            if len(batch) < self._batch_size:
-                return delivered
+    async def tick(self) -> int:
+        """Decide what is due now and send everything owed; how many messages went out."""
+        if self._stopping:
+            return 0
+        self._ticking = asyncio.current_task()
+        try:
+            await self.decide()
+            return await self._sender.deliver_due()
+        finally:
+            self._ticking = None
+
+    async def decide(self) -> int:
+        """Turn every due row into outbox messages (or settle it as having nothing to say);
+        how many rows were decided."""
+        decided = 0
+        while not self._stopping:
+            batch = await self._decide_batch()
+            decided += batch
+            if batch < self._batch_size:
+                break
+        return decided
+
+    async def stop(self) -> None:
+        """No tick starts a new batch; the sender winds down (its sends in flight finish or
+        are handed back); a tick still running is waited for."""
+        self._stopping = True
+        await self._sender.stop()
+        ticking = self._ticking
+        if ticking is not None and ticking is not asyncio.current_task():
+            await asyncio.wait([ticking], timeout=STOP_GRACE)
+
+    async def forget_sent(self) -> None:
+        """Delete outbox rows sent more than :data:`SENT_KEPT` ago."""
+        async with self._sessions.begin() as session:
+            await outbox.prune_sent(session, self._clock.now() - SENT_KEPT)
 
     async def next_due(self) -> datetime | None:
-        """When the queue next owes anyone a message (for the demo's accelerated clock)."""
+        """When anything is next owed: a due row or a message waiting to be retried (for the
+        demo's accelerated clock)."""
         async with self._sessions() as session:
-            due_at: datetime | None = await session.scalar(
-                select(func.min(DueMessage.due_at)).where(DueMessage.status == DueStatus.PENDING)
-            )
-        return due_at
+            moments = [await owed.next_due(session), await outbox.next_due(session)]
+        return min((moment for moment in moments if moment is not None), default=None)
 
-    async def _prepare(self, batch: Sequence[queue.Claimed]) -> tuple[list[Prepared], Outcomes]:
-        outcomes = Outcomes()
-        prepared: list[Prepared] = []
+    async def _decide_batch(self) -> int:
+        """Claim one batch of due rows and turn each into outbox messages; the batch's size."""
         now = self._clock.now()
+        async with self._sessions.begin() as session:
+            batch = await owed.claim(session, now, self._batch_size, self._settings.queue.lease)
+        # Decided in delivery order, so each chat's messages reach the outbox in that order:
+        # what outranks a check-in (the switch to heat) first, the check-ins, then the rest.
         checkins = [row for row in batch if row.kind is DueKind.CHECKIN]
-        one_by_one = [row for row in batch if row.kind is not DueKind.CHECKIN]
+        first = [row for row in batch if row.priority < DUE_PRIORITY[DueKind.CHECKIN]]
+        rest = [row for row in batch if row not in checkins and row not in first]
+        await self._decide_each(first, now)
         if checkins:
+            rest = [*await self._decide_checkins(checkins, now), *rest]
+        await self._decide_each(rest, now)
+        return len(batch)
+
+    async def _decide_each(self, rows: Sequence[owed.Claimed], now: datetime) -> None:
+        for row in sorted(rows, key=lambda row: (row.priority, row.due_at)):
             try:
-                async with self._sessions.begin() as session:
-                    plain, left = await prepare_checkins(session, checkins, now)
-            except Exception:
-                log.exception(
-                    "a batch of %s check-ins could not be prepared together", len(checkins)
-                )
-                plain, left = [], checkins
-            prepared.extend(
-                Prepared(
-                    item.row.id,
-                    item.person.id,
-                    item.person.chat_id,
-                    item.row.attempts,
-                    (item.message,),
-                )
-                for item in plain
-            )
-            one_by_one.extend(left)
-        for row in sorted(one_by_one, key=lambda row: (row.priority, row.due_at)):
-            try:
-                item = await self._prepare_one(row, now)
+                await self._decide_one(row, now)
             except Exception as error:
                 log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
-                outcomes.failed.append((row.id, type(error).__name__))
-                continue
-            if item is None:
-                outcomes.nothing_to_send.append(row.id)
-            else:
-                prepared.append(item)
-        # Each chat gets its messages in delivery order: an escalation before a check-in.
-        order = {row.id: (row.priority, row.due_at) for row in batch}
-        prepared.sort(key=lambda item: order[item.row_id])
-        return prepared, outcomes
+                async with self._sessions.begin() as session:
+                    await owed.fail(session, [(row.id, type(error).__name__)])
 
-    async def _prepare_one(self, row: queue.Claimed, now: datetime) -> Prepared | None:
-        """Decide what ``row`` says, in its own short transaction under the person's lock.
+    async def _decide_checkins(
+        self, rows: Sequence[owed.Claimed], now: datetime
+    ) -> list[owed.Claimed]:
+        """The plain check-ins of ``rows`` in one transaction; the rows left for one by one."""
+        try:
+            async with self._sessions.begin() as session:
+                plain, left = await prepare_checkins(session, rows, now)
+                letters = [
+                    outbox.Letter(
+                        item.person.chat_id,
+                        item.person.id,
+                        OutboxKind.SCHEDULED,
+                        item.message.to_payload(),
+                    )
+                    for item in plain
+                ]
+                await outbox.post(session, letters, now)
+                await owed.settle(session, [item.row.id for item in plain], DueStatus.SENT, now)
+        except Exception:
+            log.exception("a batch of %s check-ins could not be prepared together", len(rows))
+            return list(rows)
+        return left
 
-        One transaction per row keeps each lock brief and one bad row from holding back the
-        rest of the batch.
-        """
+    async def _decide_one(self, row: owed.Claimed, now: datetime) -> None:
+        """Decide what ``row`` says, in its own short transaction under the person's lock, and
+        owe it in the outbox (or settle the row as having nothing to say)."""
         async with self._sessions.begin() as session:
-            person = await session.scalar(
-                select(Person).where(Person.id == row.person_id).with_for_update()
-            )
+            person = await repository.lock_person_by_id(session, row.person_id)
             if person is None:
-                return None
+                await owed.settle(session, [row.id], DueStatus.CANCELLED, now)
+                return
             turn = Turn(
                 session=session,
                 settings=self._settings,
                 now=now,
                 incoming=Incoming(user_id=person.telegram_user_id, chat_id=person.chat_id),
                 person=person,
-                conversation=await session.get(Conversation, person.id),
+                conversation=await repository.conversation_of(session, person),
             )
             if not await prepare(turn, row):
-                return None
+                await owed.settle(session, [row.id], DueStatus.CANCELLED, now)
+                return
             check_moves(turn.moves)
-            return Prepared(row.id, person.id, person.chat_id, row.attempts, tuple(turn.outgoing))
-
-    async def _send(self, bot: Bot, prepared: Sequence[Prepared], outcomes: Outcomes) -> None:
-        by_chat: dict[int, list[Prepared]] = defaultdict(list)
-        for item in prepared:
-            by_chat[item.chat_id].append(item)
-        slots = asyncio.Semaphore(self._concurrent_chats)
-
-        async def send_chat(items: list[Prepared]) -> None:
-            async with slots:
-                for item in items:
-                    if item.person_id in outcomes.blocked_people:
-                        outcomes.nothing_to_send.append(item.row_id)
-                        continue
-                    await self._send_one(bot, item, outcomes)
-
-        await asyncio.gather(*(send_chat(items) for items in by_chat.values()))
-
-    async def _send_one(self, bot: Bot, item: Prepared, outcomes: Outcomes) -> None:
-        now = self._clock.now()
-        try:
-            await self._delivery.send(bot, item.chat_id, item.messages)
-        except RetryAfter as error:
-            outcomes.retry.append((item.row_id, now + retry_after(error), "429"))
-        except Forbidden:
-            outcomes.blocked_people.add(item.person_id)
-            outcomes.nothing_to_send.append(item.row_id)
-        except BadRequest as error:
-            log.error("queue row %s refused by Telegram: %s", item.row_id, error.message)
-            outcomes.failed.append((item.row_id, f"BadRequest: {error.message}"))
-        except NetworkError as error:  # 5xx and time-outs (TimedOut is a NetworkError)
-            reason = f"{type(error).__name__}: {error.message}"
-            if item.attempts >= MAX_ATTEMPTS:
-                log.error(
-                    "queue row %s failed after %s attempts: %s", item.row_id, item.attempts, reason
-                )
-                outcomes.failed.append((item.row_id, reason))
-            else:
-                backoff = BACKOFF * 2 ** (item.attempts - 1)
-                outcomes.retry.append((item.row_id, now + backoff, reason))
-        except TelegramError as error:
-            log.error("queue row %s failed: %s", item.row_id, type(error).__name__)
-            outcomes.failed.append((item.row_id, type(error).__name__))
-        else:
-            outcomes.sent.append(item.row_id)
-
-    async def _settle(self, outcomes: Outcomes) -> None:
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            await queue.settle(session, outcomes.sent, DueStatus.SENT, now)
-            await queue.settle(session, outcomes.nothing_to_send, DueStatus.CANCELLED, now)
-            await queue.retry_later(session, outcomes.retry)
-            await queue.fail(session, outcomes.failed)
-            await queue.mark_blocked(session, outcomes.blocked_people, now)
+            await outbox.post(session, turn.letters(OutboxKind.SCHEDULED), now)
+            await owed.settle(session, [row.id], DueStatus.SENT, now)

@@ -1,4 +1,5 @@
-"""APScheduler drives the clock: one short-interval tick for the due queue, one daily digest.
+"""APScheduler drives the clock: one short-interval tick for the due queue and the outbox, one
+daily digest, and the outbox's daily tidying.
 
 No job per person (STYLE counter-examples): the queue's cost grows with what is due, not with
 the number of people, and a restart loses nothing because the queue is in the database.
@@ -13,7 +14,6 @@ from datetime import UTC, time
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from telegram import Bot
 
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
@@ -21,10 +21,13 @@ from bot.runtime.dispatcher import Dispatcher
 TICK_SECONDS = 2.0
 QUEUE_JOB = "due-queue"
 DIGEST_JOB = "daily-digest"
+TIDY_JOB = "outbox-tidying"
+TIDY_AT = time(4, 0)
+"""UTC: a quiet hour in most of the world."""
 
 
 def build_scheduler(
-    bot: Bot, dispatcher: Dispatcher, digest: DailyDigest, digest_time: time
+    dispatcher: Dispatcher, digest: DailyDigest, digest_time: time
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone=UTC,
@@ -32,15 +35,18 @@ def build_scheduler(
     )
 
     async def tick() -> None:
-        await dispatcher.tick(bot)
+        await dispatcher.tick()
 
-    async def send_digest() -> None:
-        await digest.send_yesterday(bot)
+    async def owe_digest() -> None:
+        await digest.owe_yesterday()
 
     scheduler.add_job(tick, IntervalTrigger(seconds=TICK_SECONDS), id=QUEUE_JOB)
     scheduler.add_job(
-        send_digest,
+        owe_digest,
         CronTrigger(hour=digest_time.hour, minute=digest_time.minute, timezone=digest.zone),
         id=DIGEST_JOB,
+    )
+    scheduler.add_job(
+        dispatcher.forget_sent, CronTrigger(hour=TIDY_AT.hour, minute=TIDY_AT.minute), id=TIDY_JOB
     )
     return scheduler

@@ -1,7 +1,8 @@
 """``python -m bot run``: the composition root of a live process.
 
-The Application answers people by long polling, and the due queue's scheduler ticks beside it,
-both on one bot (one rate limiter for everything the process sends).
+The Application answers people by long polling; the outbox's sender sends what each turn owes
+at once, and the due queue's scheduler ticks beside them, all on one bot (one rate limiter for
+everything the process sends).
 """
 
 from __future__ import annotations
@@ -9,24 +10,26 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.config import Settings
-from bot.runtime.process import parts, until_stopped
+from bot.runtime.process import parts, until_stopped, wind_down
 from bot.telegram.app import build_application
 
 
 async def run_polling(settings: Settings) -> None:
-    """Answer updates and send what is due until SIGINT or SIGTERM."""
+    """Answer updates and send what is owed until SIGINT or SIGTERM."""
     async with parts(settings) as process:
-        application = build_application(settings, process.sessions, process.clock)
+        application = build_application(settings, process.sessions, process.clock, process.sender)
         updater = application.updater
         assert updater is not None, "an Application built for polling has an Updater"
-        scheduler = process.scheduler(application.bot)
+        scheduler = process.scheduler()
         async with application:
             await application.start()
             await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            process.sender.start()
             scheduler.start()
             try:
                 await until_stopped()
             finally:
-                scheduler.shutdown(wait=False)
+                # Updates first (their turns are owed before the outbox stops), then the queue.
                 await updater.stop()
                 await application.stop()
+                await wind_down(process, scheduler)

@@ -1,14 +1,16 @@
 """What every long-running process shares: its parts wired once, and a stop on SIGINT or SIGTERM.
 
-A live process (``run``) and a send-only one (``worker``) tick the same due queue with the same
-dispatcher and digest; they differ only in whether an Application answers updates. SIGTERM is
-what a platform sends on every deploy, so it stops the process as SIGINT does: the scheduler
-first, so no new tick starts, then the Application.
+A live process (``run``) and a send-only one (``worker``) tick the same due queue and send the
+same outbox; they differ only in whether an Application answers updates. SIGTERM is what a
+platform sends on every deploy, so it stops the process as SIGINT does, within seconds and
+without losing or repeating a message: nothing new is claimed, sends in flight finish, and
+what is still claimed is handed back to be sent at once by the next process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -24,33 +25,43 @@ from bot.db.engine import create_engine, session_factory
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.jobs import build_scheduler
+from bot.telegram.bot import CONNECTIONS, make_bot
+from bot.telegram.sender import Sender
+
+log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
 class Parts:
-    """The database, the clock and the due queue's dispatcher of one process."""
+    """The database, the clock, the outbox's sender and the due queue's dispatcher."""
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    sender: Sender
     dispatcher: Dispatcher
 
-    def scheduler(self, bot: Bot) -> AsyncIOScheduler:
-        """The due queue's tick and the daily digest, for ``bot`` to send."""
+    def scheduler(self) -> AsyncIOScheduler:
+        """The tick, the daily digest and the outbox's tidying."""
         digest = DailyDigest(self.sessions, self.settings, self.clock)
-        return build_scheduler(bot, self.dispatcher, digest, self.settings.admin.digest_time)
+        return build_scheduler(self.dispatcher, digest, self.settings.admin.digest_time)
 
 
 @asynccontextmanager
-async def parts(settings: Settings) -> AsyncIterator[Parts]:
+async def parts(settings: Settings, *, connections: int = CONNECTIONS) -> AsyncIterator[Parts]:
     """A process's parts on the wall clock; the database's connections close on the way out."""
-    engine = create_engine(settings.database.url)
+    engine = create_engine(
+        settings.database.url, sqlite_busy_timeout=settings.database.sqlite_busy_timeout
+    )
     sessions = session_factory(engine)
     clock = SystemClock()
+    sender = Sender(sessions, settings, clock, make_bot(settings, connections=connections))
     try:
-        yield Parts(settings, sessions, clock, Dispatcher(sessions, settings, clock))
+        yield Parts(
+            settings, sessions, clock, sender, Dispatcher(sessions, settings, clock, sender)
+        )
     finally:
         await engine.dispose()
 
@@ -66,3 +77,11 @@ async def until_stopped() -> None:
     finally:
         for number in STOP_SIGNALS:
             loop.remove_signal_handler(number)
+    log.info("stopping")
+
+
+async def wind_down(process: Parts, scheduler: AsyncIOScheduler) -> None:
+    """Stop the queue and the outbox: no new tick, sends in flight finished or handed back."""
+    scheduler.pause()
+    await process.dispatcher.stop()
+    scheduler.shutdown(wait=False)

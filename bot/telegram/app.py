@@ -21,7 +21,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     ContextTypes,
-    ExtBot,
     MessageHandler,
     filters,
 )
@@ -31,10 +30,9 @@ from bot.config import Settings
 from bot.conversation.admin import ADMIN_COMMANDS, AdminDesk
 from bot.conversation.commands import COMMANDS
 from bot.conversation.engine import Conversations
-from bot.telegram.bot import make_bot
-from bot.telegram.delivery import Delivery
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
+from bot.telegram.sender import Sender
 from bot.telegram.updates import PerPersonUpdates
 
 log = logging.getLogger(__name__)
@@ -64,13 +62,12 @@ def build_application(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
-    *,
-    bot: ExtBot[int] | None = None,
+    sender: Sender,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot's handlers on ``bot`` (by default :func:`make_bot` of the settings).
+    """The bot's handlers on the sender's bot; what they owe is sent by ``sender``.
 
     Nothing here ticks the due queue: the composition roots of :mod:`bot.runtime` put the
-    Application and the scheduler together, and tests drive the dispatcher with a moved clock.
+    Application, the sender and the scheduler together, and tests drive them with a moved clock.
     """
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -78,15 +75,14 @@ def build_application(
 
     application = (
         ApplicationBuilder()
-        .bot(bot or make_bot(settings))
+        .bot(sender.bot)
         .concurrent_updates(PerPersonUpdates())
         .job_queue(None)  # the due queue is BackCheck's own (bot.runtime), never one job a person
         .post_init(post_init)
         .build()
     )
     conversations = Conversations(sessions, settings, clock)
-    delivery = Delivery(sessions, clock, settings.admin.alert_chat_id)
-    handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), delivery)
+    handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), sender)
 
     async def outside_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -1,45 +1,53 @@
-"""Sending a picture or file: the message's text rides along as its caption when it fits.
+"""Sending a picture or file, its message's text as the caption.
 
-A chart's caption is its description, which is what a screen reader reads out; a text longer
-than Telegram allows for a caption follows the file as a message of its own instead.
+A caption never exceeds Telegram's limit: a longer text was made a message of its own when the
+turn said it (:meth:`bot.conversation.turn.Turn.attach`). A chart's caption is its description,
+which is what a screen reader reads out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from telegram import Bot, InputFile
-from telegram.constants import MessageLimit
+from telegram import InputFile
+from telegram.ext import ExtBot
 
 from bot.conversation.turn import Attachment, AttachmentKind, Outgoing
+from bot.insight.documents import Document
+from bot.telegram.ratelimit import Lane
+
+Draw = Callable[[Document], Awaitable[bytes]]
+"""Draws a person's document from the database (the outbox's sender provides it)."""
 
 
-async def _input_file(attachment: Attachment) -> InputFile:
+async def _input_file(attachment: Attachment, draw: Draw) -> InputFile:
     content = attachment.content
     if isinstance(content, Path):
         # Streamed from disk by the HTTP client, never read whole into memory.
         handle = content.open("rb")
         return InputFile(handle, filename=attachment.filename, read_file_handle=False)
+    if isinstance(content, Document):
+        return InputFile(await draw(content), filename=attachment.filename)
     return InputFile(await asyncio.to_thread(content), filename=attachment.filename)
 
 
-async def send_attachment(bot: Bot, chat_id: int, message: Outgoing) -> None:
+async def send_attachment(
+    bot: ExtBot[Lane], chat_id: int, message: Outgoing, draw: Draw, lane: Lane | None
+) -> Any:
     attachment = message.attachment
     assert attachment is not None
-    fits = len(message.text) <= MessageLimit.CAPTION_LENGTH
-    caption = message.text if fits else None
-    upload = await _input_file(attachment)
+    upload = await _input_file(attachment, draw)
+    caption = message.text or None
     try:
         if attachment.kind is AttachmentKind.PHOTO:
-            await bot.send_photo(chat_id, upload, caption=caption)
-        else:
-            await bot.send_document(chat_id, upload, caption=caption)
+            return await bot.send_photo(chat_id, upload, caption=caption, rate_limit_args=lane)
+        return await bot.send_document(chat_id, upload, caption=caption, rate_limit_args=lane)
     finally:
         _discard(attachment, upload)
-    if not fits:
-        await bot.send_message(chat_id, message.text)
 
 
 def _discard(attachment: Attachment, upload: InputFile) -> None:

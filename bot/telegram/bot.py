@@ -11,7 +11,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.telegram.ratelimit import ChatRateLimiter, without_limits
+from bot.telegram.ratelimit import ChatRateLimiter, Lane, without_limits
 
 CONNECTIONS = 256
 """Connections to the Bot API at most: python-telegram-bot's own default for a bot's requests."""
@@ -27,22 +27,34 @@ def make_bot(
     settings: Settings,
     *,
     request: BaseRequest | None = None,
-    rate_limiter: BaseRateLimiter[int] | None = None,
+    rate_limiter: BaseRateLimiter[Lane] | None = None,
     connections: int = CONNECTIONS,
-) -> ExtBot[int]:
+) -> ExtBot[Lane]:
     """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN`` over
     python-telegram-bot's ``HTTPXRequest`` with at most ``connections`` connections.
 
     ``getUpdates`` keeps a transport of its own (one connection) so a long poll never holds a
-    connection a reply is waiting for.
+    connection a reply is waiting for. Every other request waits ``TELEGRAM_SEND_TIMEOUT`` for
+    Telegram's answer: a send that timed out is sent again, so the wait is long enough for a
+    slow success to be known as one (python-telegram-bot's default, 5 s, is not).
     """
+    telegram = settings.telegram
     if rate_limiter is None:
-        rate_limiter = ChatRateLimiter() if settings.telegram.rate_limits else without_limits()
+        rate_limiter = (
+            ChatRateLimiter(bulk_max_rate=telegram.bulk_rate)
+            if telegram.rate_limits
+            else without_limits()
+        )
     return ExtBot(
         settings.require_token().get_secret_value(),
-        base_url=settings.telegram.api_base_url,
-        base_file_url=file_url(settings.telegram.api_base_url),
-        request=request or HTTPXRequest(connection_pool_size=connections),
+        base_url=telegram.api_base_url,
+        base_file_url=file_url(telegram.api_base_url),
+        request=request
+        or HTTPXRequest(
+            connection_pool_size=connections,
+            read_timeout=telegram.send_timeout,
+            write_timeout=telegram.send_timeout,
+        ),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter,
     )

@@ -1,13 +1,21 @@
-"""Thin handlers: turn a Telegram update into an Incoming, let the conversation decide, reply."""
+"""Thin handlers: turn a Telegram update into an Incoming, let the conversation decide, and hand
+the chat to the sender.
+
+What a turn says is in the outbox once the turn has committed; the sender sends it in the
+background, so the update's slot is free at once and no per-chat wait ever holds one. Answering
+a button's callback is best effort: after a restart or under load Telegram may already call the
+query too old, which must never stop the reply.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import replace
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -15,7 +23,9 @@ from bot.conversation.admin import AdminDesk
 from bot.conversation.engine import Conversations
 from bot.conversation.turn import Incoming
 from bot.telegram import callbacks
-from bot.telegram.delivery import Delivery
+from bot.telegram.sender import Sender
+
+log = logging.getLogger(__name__)
 
 
 def _command(message: Message) -> tuple[str, str]:
@@ -24,22 +34,27 @@ def _command(message: Message) -> tuple[str, str]:
     return head.lstrip("/").split("@", 1)[0], payload.strip()
 
 
+async def _answer(query: CallbackQuery, notice: str | None) -> None:
+    try:
+        await query.answer(notice)
+    except TelegramError as error:
+        log.info("a button's answer was not taken: %s", type(error).__name__)
+
+
 async def _close(question: Message) -> None:
     """Take the buttons off an answered question. Cosmetic: if Telegram refuses (the message
     is too old to edit, or was already closed), the stale-button check still protects it."""
-    with contextlib.suppress(BadRequest):
+    with contextlib.suppress(TelegramError):
         await question.edit_reply_markup(reply_markup=None)
 
 
 class Handlers:
-    def __init__(
-        self, conversations: Conversations, admin_desk: AdminDesk, delivery: Delivery
-    ) -> None:
+    def __init__(self, conversations: Conversations, admin_desk: AdminDesk, sender: Sender) -> None:
         self._conversations = conversations
         self._admin_desk = admin_desk
-        self._delivery = delivery
+        self._sender = sender
 
-    async def private_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def private_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
@@ -53,19 +68,24 @@ class Handlers:
             location = (message.location.latitude, message.location.longitude)
             incoming = replace(incoming, location=location, unsupported=False)
         if self._admin_desk.serves(incoming):
-            messages = await self._admin_desk.answer(incoming)
-        else:
-            messages = (await self._conversations.handle(incoming)).messages
-        await self._delivery.send(context.bot, message.chat_id, messages)
+            reports = await self._admin_desk.answer(incoming)
+            await self._sender.send_directly(message.chat_id, reports)
+            return
+        try:
+            reply = await self._conversations.handle(incoming)
+        except Exception:
+            await self._apologise(message.chat_id)
+            raise
+        self._sender.after_turn(message.chat_id, others=reply.alert_chats)
 
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
         message = query.message
         decoded = callbacks.decode(query.data)
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
-            await query.answer(texts.STALE_BUTTON)
+            await _answer(query, texts.STALE_BUTTON)
             return
         question_number, value = decoded
         incoming = Incoming(
@@ -74,11 +94,21 @@ class Handlers:
             button_question=question_number,
             button_value=value,
         )
-        reply = await self._conversations.handle(incoming)
-        await query.answer(reply.notice)
-        await self._delivery.send(context.bot, message.chat.id, reply.messages)
-        if reply.close_question and isinstance(message, Message):
-            await _close(message)
+        try:
+            reply = await self._conversations.handle(incoming)
+        except Exception:
+            await _answer(query, texts.COULD_NOT_SAVE)
+            await self._apologise(message.chat.id)
+            raise
+
+        async def answer() -> None:
+            await _answer(query, reply.notice)
+
+        async def close() -> None:
+            if reply.close_question and isinstance(message, Message):
+                await _close(message)
+
+        self._sender.after_turn(message.chat.id, first=answer, then=close, others=reply.alert_chats)
 
     async def membership(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A person blocked the bot ("kicked") or unblocked it: stop or resume owing them."""
@@ -96,3 +126,10 @@ class Handlers:
         if message is None:
             return
         await message.reply_text(texts.PRIVATE_ONLY.format(username=context.bot.username))
+
+    async def _apologise(self, chat_id: int) -> None:
+        """The answer could not be stored: say so, without the database (it is not)."""
+        try:
+            await self._sender.bot.send_message(chat_id, texts.COULD_NOT_SAVE)
+        except TelegramError as error:
+            log.warning("the apology was not delivered either: %s", type(error).__name__)

@@ -1,13 +1,16 @@
-"""Telegram flood limits, including the one-message-per-second limit to a private chat.
+"""Telegram flood limits: the bulk rate for the due queue, one message a second to a private
+chat, twenty a minute to a group.
 
-Telegram accepts about 30 messages per second from a bot overall, about 20 per minute to one
-group, and about 1 per second to one private chat; a burst beyond that is answered with 429 Too
-Many Requests and ``retry_after``. python-telegram-bot's :class:`telegram.ext.AIORateLimiter`
-throttles the overall rate and the group rate, but not the private-chat rate. BackCheck talks
-almost only to private chats, and one reply can be several messages in a row (escalation, advice,
-next question), so without a per-chat limit such a reply arrives as a burst that Telegram may
-refuse. :class:`ChatRateLimiter` adds that limit in front of an ``AIORateLimiter``, through
-python-telegram-bot's public rate-limiter interface only.
+Telegram's FAQ: "avoid sending more than one message per second" to one chat, "no more than 20
+messages per minute" to a group, and for bulk notifications to many users "no more than 30
+messages per second" (up to 1,000 with paid broadcasts); beyond that it answers 429 Too Many
+Requests and ``retry_after``. A reply to what a person has just sent is not a bulk notification,
+so only the due queue's sends (:attr:`Lane.BULK`) pay the bulk rate, and a reply never queues
+behind a wave of check-ins. python-telegram-bot's :class:`telegram.ext.AIORateLimiter` has no
+per-chat limit, and one reply can be several messages in a row (escalation, advice, next
+question): :class:`ChatRateLimiter` adds that limit and the bulk lane in front of an
+``AIORateLimiter`` (which keeps the group limit), through python-telegram-bot's public
+rate-limiter interface only.
 """
 
 from __future__ import annotations
@@ -17,18 +20,33 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from enum import Enum
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-__all__ = ["ChatRateLimiter", "retry_after", "without_limits"]
+__all__ = ["ChatRateLimiter", "Lane", "retry_after", "without_limits"]
 
 log = logging.getLogger(__name__)
 
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
 _Callback = Callable[..., Coroutine[Any, Any, _Result]]
+
+
+class Lane(Enum):
+    """Which limits a send pays, given as its ``rate_limit_args`` by the outbox.
+
+    The outbox retries its messages itself, durably, so a request that names a lane is not
+    retried here: its 429 goes straight back (after pausing every request for ``retry_after``).
+    """
+
+    REPLY = "reply"
+    """An answer, an escalation, an operators' alert: the per-chat and group limits."""
+    BULK = "bulk"
+    """What the due queue owed: the bulk rate as well."""
+
 
 RETRY_MARGIN = 0.1
 """Seconds waited beyond ``retry_after`` before the retry, as ``AIORateLimiter`` does: the retry
@@ -83,27 +101,26 @@ class _ChatSlot:
         return self.acquiring == 0 and self.limiter.has_capacity(self.limiter.max_rate)
 
 
-class ChatRateLimiter(BaseRateLimiter[int]):
-    """A limit per private chat (positive chat ids) in front of a
-    :class:`telegram.ext.AIORateLimiter` that keeps the overall and group limits.
+class ChatRateLimiter(BaseRateLimiter[Lane]):
+    """A limit per private chat (positive chat ids) and a bulk lane, in front of a
+    :class:`telegram.ext.AIORateLimiter` that keeps the group limit.
 
     A request that posts a message to a private chat first waits for that chat's limiter
-    (``chat_max_rate`` per ``chat_time_period``, 1 per second by default), then goes through the
-    wrapped limiter's overall limit. The per-chat wait comes first so that a request held back
-    for its chat does not use up a slot of the overall rate it is not sending in (taken the other
-    way round, the slots of held-back requests would be spent in bunches above 30 a second).
-    Group and channel chats (negative ids, ``@username``) keep the wrapped limiter's group limit
-    as well. Requests without a chat id (``answerCallbackQuery``, ``getMe``) pass no limit at
-    all, as in ``AIORateLimiter``: Telegram's limits count messages to chats, and the answer to a
-    button press must not queue behind a due queue's check-ins.
+    (``chat_max_rate`` per ``chat_time_period``, 1 per second by default); a request of the bulk
+    lane then waits for the bulk limiter (``bulk_max_rate`` per ``bulk_time_period``); then the
+    wrapped limiter applies the group limit to group and channel chats (negative ids,
+    ``@username``). The per-chat wait comes first so that a request held back for its chat does
+    not use up a bulk slot it is not sending in (taken the other way round, the slots of
+    held-back requests would be spent in bunches above the bulk rate). Replies, escalations and
+    requests without a chat id (``answerCallbackQuery``, ``getMe``) pay no bulk rate.
 
-    A 429 pauses every request for ``retry_after`` (plus :data:`RETRY_MARGIN`) seconds and the
-    failed one is retried up to ``max_retries`` times, each retry waiting for its chat's limiter
-    again. The retries are made here, not by the wrapped limiter (built with ``max_retries=0``),
-    because only here does a retry pass the per-chat limit again. Requests wait out a pause twice:
-    before taking their chat's slot, so that no slot is spent while paused, and once more just
-    before they are sent, for those that had taken their slots when the pause began. A 429 on
-    the last try goes to the caller and pauses nothing.
+    A 429 pauses every request for ``retry_after`` (plus :data:`RETRY_MARGIN`) seconds. A
+    request that names a :class:`Lane` is the outbox's, which owes the message again itself: its
+    429 goes back to it at once. Any other request (the command menu, a callback's answer) is
+    retried here up to ``max_retries`` times, each retry waiting for its chat's limiter again.
+    Requests wait out a pause twice: before taking their chat's slot, so that no slot is spent
+    while paused, and once more just before they are sent, for those that had taken their slots
+    when the pause began.
 
     Memory: a chat's limiter is created on its first message. A limiter whose bucket has fully
     drained (its chat got nothing for ``chat_time_period``) and that no request is waiting on
@@ -120,18 +137,20 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     turns every limit and the retries off.
 
     Args:
-        overall_max_rate: Requests per ``overall_time_period`` for the whole bot.
-        overall_time_period: Seconds.
+        bulk_max_rate: Messages of the bulk lane per ``bulk_time_period``, for the whole bot.
+        bulk_time_period: Seconds.
         group_max_rate: Requests per ``group_time_period`` to one group or channel.
         group_time_period: Seconds.
         chat_max_rate: Messages per ``chat_time_period`` to one private chat.
         chat_time_period: Seconds.
-        max_retries: Retries of a request answered with 429 (after ``retry_after``); a request's
-            ``rate_limit_args``, when given, replaces it, as in ``AIORateLimiter``.
+        max_retries: Retries of a request without a lane answered with 429 (after
+            ``retry_after``).
         max_chat_limiters: Size at which idle per-chat limiters are swept.
+        pause_on_429: Whether a 429 holds every request for ``retry_after``.
     """
 
     __slots__ = (
+        "_bulk",
         "_chat_max_rate",
         "_chat_slots",
         "_chat_sweep_at",
@@ -139,14 +158,15 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         "_limits",
         "_max_chat_limiters",
         "_max_retries",
+        "_pause_on_429",
         "_resume",
         "_unpaused",
     )
 
     def __init__(
         self,
-        overall_max_rate: float = 30,
-        overall_time_period: float = 1,
+        bulk_max_rate: float = 30,
+        bulk_time_period: float = 1,
         group_max_rate: float = 20,
         group_time_period: float = 60,
         chat_max_rate: float = 1,
@@ -154,17 +174,23 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         *,
         max_chat_limiters: int = 4096,
+        pause_on_429: bool = True,
     ) -> None:
         if max_chat_limiters < 1:
             raise ValueError("max_chat_limiters must be at least 1")
         self._limits: Final = AIORateLimiter(
-            overall_max_rate=overall_max_rate,
-            overall_time_period=overall_time_period,
+            overall_max_rate=0,
             group_max_rate=group_max_rate,
             group_time_period=group_time_period,
             max_retries=0,
         )
+        self._bulk: Final = (
+            AsyncLimiter(bulk_max_rate, bulk_time_period)
+            if bulk_max_rate and bulk_time_period
+            else None
+        )
         self._max_retries: Final = max_retries
+        self._pause_on_429: Final = pause_on_429
         enabled = bool(chat_max_rate and chat_time_period)
         self._chat_max_rate: float = chat_max_rate if enabled else 0
         self._chat_time_period: float = chat_time_period if enabled else 0
@@ -210,10 +236,11 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Lane | None,
     ) -> _Result:
-        """Per try: wait out any pause, the private chat's limiter, then the wrapped limiter."""
-        max_retries = rate_limit_args or self._max_retries
+        """Per try: wait out any pause, the private chat's limiter, the bulk limiter for the
+        bulk lane, then the wrapped limiter."""
+        max_retries = 0 if rate_limit_args is not None else self._max_retries
         chat_id = self._private_chat(endpoint, data)
         send = self._after_any_pause(callback)
         retries = 0
@@ -221,6 +248,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             await self._unpaused.wait()
             if chat_id is not None:
                 await self._wait_for_chat(chat_id)
+            if rate_limit_args is Lane.BULK and self._bulk is not None:
+                await self._bulk.acquire()
             try:
                 # rate_limit_args=None: the wrapped limiter then makes its own 0 retries.
                 return await self._limits.process_request(
@@ -232,12 +261,13 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     rate_limit_args=None,
                 )
             except _Refused as refused:
+                seconds = retry_after(refused.error).total_seconds() + RETRY_MARGIN
+                if self._pause_on_429:
+                    self._pause(seconds)
                 if retries == max_retries:
                     raise refused.error from None
                 retries += 1
-                seconds = retry_after(refused.error).total_seconds() + RETRY_MARGIN
                 log.info("429: every request waits %.1f s, then retry %d", seconds, retries)
-                self._pause(seconds)
 
     def _after_any_pause(self, callback: _Callback) -> _Callback:
         """``callback``, held while a pause lasts, its 429 carried past the wrapped limiter."""
@@ -300,4 +330,6 @@ def without_limits() -> ChatRateLimiter:
     """Every limit off and 429s passed straight to the caller: for the offline demo, tests
     and benchmarks, which move a clock or measure the bot itself rather than wait out
     Telegram's windows."""
-    return ChatRateLimiter(overall_max_rate=0, group_max_rate=0, chat_max_rate=0, max_retries=0)
+    return ChatRateLimiter(
+        bulk_max_rate=0, group_max_rate=0, chat_max_rate=0, max_retries=0, pause_on_429=False
+    )

@@ -1,12 +1,17 @@
 """Updates from different people are handled side by side; one person's, one at a time, in order.
 
 python-telegram-bot handles one update at a time by default, so a slow reply (an export being
-streamed, a chart being drawn) would hold back everyone else's, a red-flag answer included.
-Handling everything concurrently instead could apply one person's taps out of order. This
-processor takes a per-person lock (FIFO, and reached in the order the updates arrived: the
-tasks are created in that order and asyncio's semaphore and locks queue fairly): people never
-wait for each other, and each person's updates keep their order. The database lock on the
-person still guards against a second process.
+streamed) would hold back everyone else's, a red-flag answer included. Handling everything
+concurrently instead could apply one person's taps out of order. This processor takes a
+per-person lock (FIFO, and reached in the order the updates arrived: the tasks are created in
+that order and asyncio's locks queue fairly): people never wait for each other, and each
+person's updates keep their order. The database lock on the person still guards against a
+second process.
+
+The person's lock is taken *before* one of the :data:`CONCURRENT_UPDATES` slots, so a person's
+second update waiting for their first holds no slot that someone else's update could use.
+python-telegram-bot's own bound (which it takes before calling this processor) is set far
+above, to :data:`QUEUED_UPDATES`, where it only bounds memory.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 CONCURRENT_UPDATES = 16
-"""Updates in flight at once: each holds a database connection while it is handled."""
+"""Updates being handled at once: each holds a database connection while it is handled."""
+QUEUED_UPDATES = 4096
+"""Updates accepted at once, handled or waiting for their person's earlier ones."""
 
 
 def _sender(update: object) -> int | None:
@@ -35,7 +42,8 @@ def _sender(update: object) -> int | None:
 
 class PerPersonUpdates(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(QUEUED_UPDATES)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         # Weak values: a lock lives only while one of the person's updates holds or awaits it.
         self._locks: weakref.WeakValueDictionary[int | None, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -49,7 +57,7 @@ class PerPersonUpdates(BaseUpdateProcessor):
         return lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        async with self._lock_for(update):
+        async with self._lock_for(update), self._slots:
             await coroutine
 
     async def initialize(self) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.conversation.commands import COMMANDS
-from bot.db.models import Episode, EpisodeStatus, Person, PersonStatus
+from bot.db.models import Episode, EpisodeStatus, OutboxMessage, Person, PersonStatus
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest
 from tests.support.snapshot import rows_in_every_table
@@ -32,6 +32,9 @@ async def test_delete_leaves_no_row_about_the_person(bot: BotUnderTest) -> None:
     assert await rows_in_every_table(bot) == before_other
     async with bot.sessions() as session:
         assert await session.scalar(select(Person).where(Person.telegram_user_id == 2001)) is None
+        # Nothing the bot said to Noor is kept either, not even the last reply, once sent.
+        to_noor = select(func.count()).where(OutboxMessage.chat_id == noor.chat_id)
+        assert await session.scalar(to_noor) == 0
 
 
 async def test_delete_can_be_cancelled(bot: BotUnderTest) -> None:

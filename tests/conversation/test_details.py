@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from telegram import Update
 
 from bot.care import Level
@@ -109,14 +109,21 @@ async def test_an_error_is_logged_without_secrets_and_reported_to_admins(
     bot: BotUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
     ida = bot.api.person(5005, "Ida")
-    bot.api.faults.server_error("sendMessage", ida.chat_id, status=500)
+    await enrol(bot, ida)
+    async with bot.sessions.begin() as session:  # a fault no retry can mend: the table is gone
+        await session.execute(text("DROP TABLE conversations"))
     await ida.send("my secret symptom text")
     [update] = bot.api.take_updates()
     logs.configure()  # what ``python -m bot run`` sets up: INFO, quiet HTTP clients
+    mark = ida.mark()
     with caplog.at_level(logging.INFO):
         await bot.application.process_update(Update.de_json(update, bot.application.bot))
     assert len(bot.errors) == 1
     bot.errors.clear()
+    # The person is told, without the database, that nothing was saved.
+    assert [message.text for message in ida.messages[mark:]] == [
+        "Sorry, I couldn't save that. Please send it again."
+    ]
     assert any(record.levelno == logging.ERROR for record in caplog.records)
     logged = "\n".join(
         record.getMessage() + (str(record.exc_info) if record.exc_info else "")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.care import Level
-from bot.db.models import CheckIn, DueMessage, DueStatus, Escalation, Person
+from bot.db.models import CheckIn, Escalation, OutboxKind, OutboxMessage, OutboxStatus, Person
 from tests.support.enrol import enrol, through_red_flags
 from tests.support.harness import BotUnderTest
 
@@ -43,9 +43,12 @@ async def test_a_red_flag_at_enrolment_brings_the_emergency_message_first(
     assert escalation.sent_at == bot.clock.now()
     assert escalation.check_in_id is None
     async with bot.sessions() as session:
-        queued = await session.scalar(select(DueMessage))
-    assert queued is not None
-    assert queued.status is DueStatus.SENT
+        owed = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.ESCALATION)
+        )
+    assert owed is not None  # owed in the answer's transaction, then sent and marked
+    assert owed.status is OutboxStatus.SENT
+    assert owed.payload["escalation_ids"] == [escalation.id]
     alert = bot.admin_messages[-1]
     assert "EMERGENCY" in alert
     assert "RF-CES-BLADDER" in alert

@@ -1,4 +1,5 @@
-"""A check-in hour costs the same number of SQL statements for 20 people as for 60."""
+"""A check-in hour is decided in the same number of SQL statements for 20 people as for 60, and
+every one of them gets their check-in, once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
-from telegram.ext import ExtBot
 
 from bot.clock import ManualClock
 from bot.config import load_settings
@@ -16,14 +16,17 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.models import CheckIn, Conversation
 from bot.fake_telegram import FakeTelegram
 from bot.runtime.dispatcher import Dispatcher
-from bot.telegram.ratelimit import without_limits
+from bot.telegram.bot import make_bot
+from bot.telegram.sender import Sender
 from tests.support.seed import QUESTION_NUMBER, seed_due_checkins
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 FIRST_USER_ID = 500_000
 
 
-async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int]:
+async def _statements_to_decide(database_url: str, people: int) -> tuple[int, int]:
+    """Statements the due check-ins cost to decide (into the outbox), then how many messages
+    the outbox sent."""
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     user_ids = range(FIRST_USER_ID, FIRST_USER_ID + people)
@@ -40,12 +43,16 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
             telegram_bot_token=api.token,
             telegram_api_base_url=api.base_url,
             database_url=database_url,
+            telegram_rate_limits=False,
         )
-        bot: ExtBot[int] = ExtBot(api.token, base_url=api.base_url, rate_limiter=without_limits())
-        async with bot:
+        clock = ManualClock(NOW)
+        sender = Sender(sessions, settings, clock, make_bot(settings))
+        dispatcher = Dispatcher(sessions, settings, clock, sender)
+        async with sender.bot:
             event.listen(engine.sync_engine, "before_cursor_execute", count)
-            sent = await Dispatcher(sessions, settings, ManualClock(NOW)).tick(bot)
+            assert await dispatcher.decide() == people
             event.remove(engine.sync_engine, "before_cursor_execute", count)
+            sent = await dispatcher.tick()
     async with sessions() as session:
         asked = {
             conversation.person_id: conversation
@@ -66,7 +73,7 @@ async def _statements_to_drain(database_url: str, people: int) -> tuple[int, int
             "check_in_id": check_ins[person_id].id,
             "episode_id": check_ins[person_id].episode_id,
         }
-    return sent, len(statements)
+    return len(statements), sent
 
 
 async def test_scheduled_checkins_are_prepared_in_bulk(
@@ -78,7 +85,7 @@ async def test_scheduled_checkins_are_prepared_in_bulk(
     for people in (20, 60):
         path = tmp_path / f"{people}.db"
         shutil.copyfile(migrated_sqlite_template, path)
-        sent, statements = await _statements_to_drain(f"sqlite+aiosqlite:///{path}", people)
+        statements, sent = await _statements_to_decide(f"sqlite+aiosqlite:///{path}", people)
         assert sent == people
         counts[people] = statements
     assert counts[20] == counts[60], counts

@@ -88,7 +88,7 @@ async def _enrol(engine: AsyncEngine, people: int) -> list[int]:
 async def test_each_row_gets_its_own_check_in_and_question(engine: AsyncEngine) -> None:
     person_ids = await _enrol(engine, 6)
     async with session_factory(engine).begin() as session:
-        rows = await claim(session, NOW, limit=10)
+        rows = await claim(session, NOW, limit=10, lease=timedelta(seconds=30))
         prepared, left = await prepare_checkins(session, rows, NOW)
     assert left == []
     assert sorted(item.person.id for item in prepared) == person_ids

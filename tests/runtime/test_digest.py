@@ -9,7 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, build_scheduler
+from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, TIDY_JOB, build_scheduler
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest
 
@@ -28,10 +28,11 @@ async def test_the_daily_digest_sends_yesterdays_figures_once(bot: BotUnderTest)
     digest = DailyDigest(bot.sessions, bot.settings, bot.clock)
 
     bot.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
-    monday = await digest.send_yesterday(bot.application.bot)
+    monday = await digest.owe_yesterday()
     bot.clock.set(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
-    tuesday = await digest.send_yesterday(bot.application.bot)
-    again = await digest.send_yesterday(bot.application.bot)  # a second worker, same day
+    tuesday = await digest.owe_yesterday()
+    again = await digest.owe_yesterday()  # a second worker, same day
+    await bot.tick()  # the digest is an operators' alert: the outbox sends it
 
     assert monday == (
         "BackCheck, Monday 23 November:\n"
@@ -53,15 +54,14 @@ async def test_one_queue_job_for_everyone_not_one_job_per_person(bot: BotUnderTe
     for index in range(5):
         await enrol(bot, bot.api.person(9100 + index, f"J{index}"))
     scheduler = build_scheduler(
-        bot.application.bot,
-        Dispatcher(bot.sessions, bot.settings, bot.clock),
+        Dispatcher(bot.sessions, bot.settings, bot.clock, bot.sender),
         DailyDigest(bot.sessions, bot.settings, bot.clock),
         time(8, 0),
     )
     scheduler.start(paused=True)  # jobs get their defaults when the scheduler starts
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {QUEUE_JOB, DIGEST_JOB}
+    assert set(jobs) == {QUEUE_JOB, DIGEST_JOB, TIDY_JOB}
     queue_job = jobs[QUEUE_JOB]
     assert isinstance(queue_job.trigger, IntervalTrigger)
     assert queue_job.trigger.interval <= timedelta(seconds=5)

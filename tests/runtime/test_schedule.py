@@ -227,12 +227,13 @@ async def test_a_worker_killed_between_claim_and_send_is_covered_by_the_lease(
     lu = bot.api.person(6012, "Lu")
     await enrol(bot, lu)
     bot.clock.set(at(1, 9, 0))
+    lease = bot.settings.queue.lease
     async with bot.sessions.begin() as session:
-        [claimed] = await queue.claim(session, bot.clock.now(), 10)  # ...and the worker dies
+        [claimed] = await queue.claim(session, bot.clock.now(), 10, lease)  # ...and it dies
     mark = lu.mark()
     assert await bot.tick() == 0  # the lease still holds
-    assert await bot.tick_at(at(1, 9, 0) + queue.LEASE - timedelta(seconds=1)) == 0
-    assert await bot.tick_at(at(1, 9, 0) + queue.LEASE + timedelta(seconds=1)) == 1
+    assert await bot.tick_at(at(1, 9, 0) + lease - timedelta(seconds=1)) == 0
+    assert await bot.tick_at(at(1, 9, 0) + lease + timedelta(seconds=1)) == 1
     assert len([m for m in lu.messages[mark:] if "Check-in, day 1" in (m.text or "")]) == 1
     async with bot.sessions() as session:
         row = await session.get(DueMessage, claimed.id)

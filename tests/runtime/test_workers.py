@@ -69,6 +69,7 @@ async def _second_worker_handles(bot: BotUnderTest, person: ChatPerson, label: s
     await person.press(label)
     [update] = bot.api.take_updates()
     await bot.application.process_update(Update.de_json(update, bot.application.bot))
+    await bot.sender.idle()
     assert not bot.errors
     assert len(person.messages) > mark
 

@@ -1,9 +1,10 @@
 """The real bot against the local Bot API server: the test acts as the person, over HTTP.
 
 Updates reach the bot through its handler entry point (``Application.process_update``, as a
-webhook delivers them), so a test knows exactly when an answer has been handled; one test also
-runs real long polling. Everything the bot sends goes over HTTP to the local server and is
-read back from there.
+webhook delivers them), and the test waits for the outbox's sender to finish the sends the turn
+owed, so it knows exactly when an answer has been handled and replied to; one test also runs
+real long polling. Everything the bot sends goes over HTTP to the local server and is read back
+from there.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
 from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.app import build_application
+from bot.telegram.bot import make_bot
+from bot.telegram.sender import Sender
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 """A Monday, 10:00 in London (UTC in winter)."""
@@ -42,17 +45,19 @@ class BotUnderTest:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     application: Application = field(init=False)  # type: ignore[type-arg]
+    sender: Sender = field(init=False)
     errors: list[BaseException] = field(default_factory=list)
 
     async def start(self) -> None:
-        self.application = build_application(self.settings, self.sessions, self.clock)
+        self.sender = Sender(self.sessions, self.settings, self.clock, make_bot(self.settings))
+        self.application = build_application(self.settings, self.sessions, self.clock, self.sender)
         self.application.add_error_handler(self.record_error)
         await self.application.initialize()
 
     async def tick(self) -> int:
-        """One tick of the due queue at the clock's current time."""
-        dispatcher = Dispatcher(self.sessions, self.settings, self.clock)
-        return await dispatcher.tick(self.application.bot)
+        """One tick of the due queue and the outbox at the clock's current time."""
+        dispatcher = Dispatcher(self.sessions, self.settings, self.clock, self.sender)
+        return await dispatcher.tick()
 
     async def tick_at(self, moment: datetime) -> int:
         self.clock.set(moment)
@@ -61,6 +66,7 @@ class BotUnderTest:
     async def restart(self) -> None:
         """Stop the bot process and start a new one on the same database: nothing in memory
         survives, as after a crash or a deploy."""
+        await self.sender.stop()
         await self.application.shutdown()
         await self.start()
 
@@ -72,6 +78,7 @@ class BotUnderTest:
         """Hand every queued update to the bot and return once each has been handled."""
         for data in self.api.take_updates():
             await self.application.process_update(Update.de_json(data, self.application.bot))
+        await self.sender.idle()
         assert not self.errors, f"the bot raised: {self.errors!r}"
 
     async def send(self, person: Person, text: str) -> list[SentMessage]:
@@ -128,5 +135,6 @@ async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
         try:
             yield under_test
         finally:
+            await under_test.sender.stop()
             await under_test.application.shutdown()
             await engine.dispose()

@@ -25,7 +25,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.fake_telegram import FakeTelegram
-from bot.telegram.ratelimit import ChatRateLimiter, without_limits
+from bot.telegram.ratelimit import ChatRateLimiter, Lane, without_limits
 
 pytestmark = pytest.mark.looptime
 
@@ -82,8 +82,10 @@ async def send(
     *,
     after: float = 0.0,
     endpoint: str = "sendMessage",
+    lane: Lane | None = None,
 ) -> Result:
-    """One Bot API call through ``limiter``, as ``ExtBot`` makes it, ``after`` seconds from now."""
+    """One Bot API call through ``limiter``, as ``ExtBot`` makes it, ``after`` seconds from now
+    (``lane``: as the outbox sends it)."""
     if after:
         await asyncio.sleep(after)
     data: dict[str, Any] = {"text": "hi"} if chat_id is None else {"chat_id": chat_id, "text": "hi"}
@@ -93,7 +95,7 @@ async def send(
         kwargs={},
         endpoint=endpoint,
         data=data,
-        rate_limit_args=None,
+        rate_limit_args=lane,
     )
 
 
@@ -117,10 +119,10 @@ async def test_different_private_chats_are_not_slowed_by_the_per_chat_limit() ->
     assert [at for at, _ in telegram.sent] == [0.0] * 20
 
 
-async def test_the_overall_limit_lets_30_through_then_one_every_thirtieth_of_a_second() -> None:
+async def test_the_bulk_lane_lets_30_through_then_one_every_thirtieth_of_a_second() -> None:
     telegram = Telegram()
     limiter = ChatRateLimiter()
-    await asyncio.gather(*(send(limiter, telegram, 3000 + n) for n in range(36)))
+    await asyncio.gather(*(send(limiter, telegram, 3000 + n, lane=Lane.BULK) for n in range(36)))
 
     # aiolimiter's bucket drains in floats and the loop's clock counts microseconds, so a
     # wake-up can land a microsecond after the exact fraction.
@@ -128,12 +130,29 @@ async def test_the_overall_limit_lets_30_through_then_one_every_thirtieth_of_a_s
     assert [at for at, _ in telegram.sent] == pytest.approx(expected, abs=2e-6)
 
 
-async def test_a_request_waiting_for_its_chat_does_not_take_an_overall_slot() -> None:
-    # Two requests a second overall. Alex's second message waits a second for Alex's chat; if
-    # it took an overall slot while waiting, Sam would go out at 0.5 s and Kim at 1 s instead.
+async def test_replies_never_wait_for_the_bulk_rate() -> None:
+    # A wave of 60 check-ins fills the bulk rate for a second; 40 replies to other people
+    # (with or without a lane) all go at once.
     telegram = Telegram()
-    limiter = ChatRateLimiter(overall_max_rate=2)
-    await asyncio.gather(*(send(limiter, telegram, chat) for chat in (ALEX, ALEX, SAM, KIM)))
+    limiter = ChatRateLimiter()
+    wave = [send(limiter, telegram, 6000 + n, lane=Lane.BULK) for n in range(60)]
+    replies = [
+        send(limiter, telegram, 7000 + n, lane=Lane.REPLY if n % 2 else None) for n in range(40)
+    ]
+    await asyncio.gather(*wave, *replies)
+
+    assert [at for at, chat in telegram.sent if int(chat) >= 7000] == [0.0] * 40
+    assert max(at for at, chat in telegram.sent if int(chat) < 7000) == pytest.approx(1.0)
+
+
+async def test_a_request_waiting_for_its_chat_does_not_take_a_bulk_slot() -> None:
+    # Two bulk messages a second. Alex's second message waits a second for Alex's chat; if
+    # it took a bulk slot while waiting, Sam would go out at 0.5 s and Kim at 1 s instead.
+    telegram = Telegram()
+    limiter = ChatRateLimiter(bulk_max_rate=2)
+    await asyncio.gather(
+        *(send(limiter, telegram, chat, lane=Lane.BULK) for chat in (ALEX, ALEX, SAM, KIM))
+    )
 
     assert telegram.sent == [(0.0, ALEX), (0.0, SAM), (0.5, KIM), (1.0, ALEX)]
 
@@ -191,13 +210,13 @@ async def test_chat_actions_and_edits_are_not_spaced_out() -> None:
 
 
 async def test_requests_without_a_chat_pass_no_limit() -> None:
-    # One request a second overall, taken by Alex's message: the answer to a button press
-    # still goes at once.
+    # One bulk message a second, taken by Alex's: the answer to a button press still goes at
+    # once.
     telegram = Telegram()
-    limiter = ChatRateLimiter(overall_max_rate=1)
+    limiter = ChatRateLimiter(bulk_max_rate=1)
     await asyncio.gather(
-        send(limiter, telegram, ALEX),
-        send(limiter, telegram, SAM),
+        send(limiter, telegram, ALEX, lane=Lane.BULK),
+        send(limiter, telegram, SAM, lane=Lane.BULK),
         send(limiter, telegram, None, endpoint="answerCallbackQuery"),
     )
 
@@ -223,16 +242,37 @@ async def test_a_429_pauses_every_request_and_the_message_is_sent_once() -> None
 
 
 async def test_a_request_past_its_limits_when_the_429_comes_still_waits_for_the_pause() -> None:
-    # One request a second overall, and answers take 0.5 s. Alex goes at 0 and is refused at
-    # 0.5 s (pause to 1.6 s). Sam took the overall slot of 1 s during the pause, and is held
-    # until it ends; Alex's retry then waits for the overall limit again (Sam's slot): 2 s.
+    # One bulk message a second, and answers take 0.5 s. Alex goes at 0 and is refused at
+    # 0.5 s (pause to 1.6 s). Kim took the bulk slot of 0 s; Sam gets the slot of 1 s, during
+    # the pause, and is held until it ends, with Alex's retry.
     telegram = Telegram(round_trip=0.5)
     telegram.refuse(ALEX, retry_after=1)
-    limiter = ChatRateLimiter(overall_max_rate=1)
-    await asyncio.gather(send(limiter, telegram, ALEX), send(limiter, telegram, SAM))
+    limiter = ChatRateLimiter(bulk_max_rate=1)
+    await asyncio.gather(
+        send(limiter, telegram, ALEX),
+        send(limiter, telegram, KIM, lane=Lane.BULK),
+        send(limiter, telegram, SAM, lane=Lane.BULK),
+    )
 
     assert telegram.refused == [(0.0, ALEX)]
-    assert telegram.sent == [(1.6, SAM), (2.0, ALEX)]
+    assert sorted(telegram.sent) == [(0.0, KIM), (1.6, ALEX), (1.6, SAM)]
+
+
+async def test_the_outbox_gets_its_429_back_at_once_and_everyone_else_waits() -> None:
+    # The outbox owes the message again itself (durably): no retry here, but the pause holds
+    # Sam's message, asked for at 0.5 s, until 1.1 s.
+    telegram = Telegram()
+    telegram.refuse(ALEX, retry_after=1)
+    limiter = ChatRateLimiter()
+    refused, sam = await asyncio.gather(
+        send(limiter, telegram, ALEX, lane=Lane.REPLY),
+        send(limiter, telegram, SAM, after=0.5, lane=Lane.REPLY),
+        return_exceptions=True,
+    )
+
+    assert isinstance(refused, RetryAfter)
+    assert telegram.refused == [(0.0, ALEX)]
+    assert sam == {"chat": SAM, "sent_at": 1.1}
 
 
 async def test_a_retry_waits_for_its_chat_again() -> None:
@@ -314,7 +354,7 @@ async def test_per_chat_table_stays_bounded_over_many_chats() -> None:
 
 # ----------------------------------------------------------------- end to end, over HTTP
 
-BotFactory = Callable[[ChatRateLimiter], AbstractAsyncContextManager[ExtBot[int]]]
+BotFactory = Callable[[ChatRateLimiter], AbstractAsyncContextManager[ExtBot[Lane]]]
 
 
 def loop_time() -> float:
@@ -331,13 +371,13 @@ async def api() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 def make_bot(api: FakeTelegram) -> BotFactory:
     @asynccontextmanager
-    async def build(limiter: ChatRateLimiter) -> AsyncIterator[ExtBot[int]]:
+    async def build(limiter: ChatRateLimiter) -> AsyncIterator[ExtBot[Lane]]:
         # No time-outs: the virtual clock may jump to the next timer while a request is still
         # on its way through loopback, and that must not count as a slow answer.
         request = HTTPXRequest(
             read_timeout=None, write_timeout=None, connect_timeout=None, pool_timeout=None
         )
-        bot: ExtBot[int] = ExtBot(
+        bot: ExtBot[Lane] = ExtBot(
             token=api.token, base_url=api.base_url, request=request, rate_limiter=limiter
         )
         async with bot:  # initialize() ... shutdown()

@@ -1,0 +1,461 @@
+"""Sending the outbox: each chat's messages in order, each marked sent once Telegram has it.
+
+Two paths share one set of rules. After a turn commits, its chat is drained at once in the
+background (:meth:`Sender.after_turn`), so the person's update slot is free before any
+per-chat wait. Every tick of the due queue sends what is due for everyone
+(:meth:`Sender.deliver_due`), escalations first. A process's sends to one chat are serialised
+by a lock, and across processes a chat's later message is never claimed while an earlier one is
+in flight, so a chat's messages arrive in the order they were said.
+
+Telegram's answers, handled one by one (ARCHITECTURE principle 7):
+
+- 429: owed again after ``retry_after``; the wait does not count as an attempt.
+- 403: the person has blocked the bot; nothing more is owed to them, and an escalation they
+  were owed is reported to the operators.
+- 5xx, time-outs, a lost connection: owed again with backoff. An escalation is retried at most a
+  minute apart for as long as it takes, and the operators are told after its second failure;
+  any other message is retried at most :data:`LONGEST_WAIT` apart for :data:`MAX_AGE`, then
+  given up (``python -m bot requeue`` owes it again).
+- 400 (the message itself is refused): given up at once, the operators told for an escalation.
+
+Duplicates: a message goes out twice only when Telegram accepted it and its answer was lost (a
+time-out after ``TELEGRAM_SEND_TIMEOUT``), or when the process died, or the database was away,
+between Telegram's answer and the mark, which is committed within milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from bot import texts
+from bot.clock import Clock
+from bot.config import Settings
+from bot.conversation.escalate import mark_delivered
+from bot.conversation.turn import Outgoing
+from bot.conversation.undelivered import note_of, operators_alerts, person_blocked
+from bot.db.engine import reading
+from bot.db.models import OutboxKind, OutboxStatus, Person
+from bot.insight.documents import Document, DocumentGone, draw
+from bot.queue import outbox
+from bot.telegram.attachments import send_attachment
+from bot.telegram.keyboards import markup
+from bot.telegram.ratelimit import Lane, retry_after
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+"""Heads claimed at a time by a tick: at the bulk rate a batch takes ~17 s; its lease is renewed
+while it works (``QUEUE_LEASE_SECONDS``)."""
+CONCURRENT_CHATS = 8
+"""Chats a tick sends to at once; the bulk limiter, not this, sets the pace."""
+ESCALATION_BACKOFF = timedelta(seconds=5)
+LONGEST_ESCALATION_WAIT = timedelta(minutes=1)
+"""An escalation is tried again at least this often, for as long as it takes."""
+BACKOFF = timedelta(seconds=15)
+LONGEST_WAIT = timedelta(minutes=2)
+MAX_AGE = timedelta(hours=6)
+"""Any other message is given up when Telegram has failed it for this long."""
+ALERT_AFTER = 2
+"""Failed attempts after which the operators hear that an escalation is not getting through."""
+STOP_GRACE = 5.0
+"""Seconds a stopping sender lets sends in flight finish before it hands them back."""
+
+Finish = Callable[[], Coroutine[Any, Any, None]]
+
+
+class Sender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock,
+        bot: ExtBot[Lane],
+        *,
+        batch_size: int = BATCH_SIZE,
+        concurrent_chats: int = CONCURRENT_CHATS,
+    ) -> None:
+        self.bot = bot
+        self.worker = uuid.uuid4().hex
+        """This sender's name on the rows it claims."""
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._batch_size = batch_size
+        self._lease = settings.queue.lease
+        self._slots = asyncio.Semaphore(concurrent_chats)
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._marks = _Marks(sessions, clock)
+        self._stopping = False
+        self._renewing: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Renew this sender's leases while it runs (a slow batch is never claimed twice)."""
+        if self._renewing is None:
+            self._renewing = asyncio.get_running_loop().create_task(self._renew_leases())
+
+    def after_turn(
+        self,
+        chat_id: int,
+        *,
+        first: Finish | None = None,
+        then: Finish | None = None,
+        others: Sequence[int] = (),
+    ) -> None:
+        """Send the chat's owed messages now, in the background: ``first`` (answering a
+        button) before them, ``then`` (closing the question) after, and last what the turn owed
+        ``others`` (the operators' alert chat), so an alert never delays the person."""
+        if self._stopping:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._after_turn(chat_id, first, then, others)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after_turn(
+        self, chat_id: int, first: Finish | None, then: Finish | None, others: Sequence[int]
+    ) -> None:
+        try:
+            if first is not None:
+                await first()
+            await self.drain_chat(chat_id, due_only=False)
+            if then is not None:
+                await then()
+            for other in others:
+                await self.drain_chat(other, due_only=True)
+        except Exception:
+            # The messages are still owed: the next tick sends them.
+            log.exception("sending to a chat after its turn failed")
+
+    async def idle(self) -> None:
+        """Wait until every background send has finished (tests and the demo)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._marks.flushed()
+
+    async def drain_chat(self, chat_id: int, *, due_only: bool) -> int:
+        """Send what the chat is owed, in order; how many messages went out.
+
+        ``due_only`` False (after a turn): waiting retries go now too, the person being here.
+        """
+        sent = 0
+        async with self._chat_lock(chat_id):
+            while not self._stopping:
+                async with self._sessions.begin() as session:
+                    rows = await outbox.claim_chat(
+                        session,
+                        chat_id,
+                        self.worker,
+                        self._clock.now(),
+                        due_only=due_only,
+                        lease=self._lease,
+                    )
+                if not rows:
+                    break
+                done, stopped = await self._send_in_order(rows)
+                sent += done
+                if stopped:
+                    break
+        return sent
+
+    async def deliver_due(self) -> int:
+        """Send everything due now, escalations first; how many messages went out."""
+        task = asyncio.current_task()
+        if task is not None:
+            # Waited for by stop(), like the sends after a turn.
+            self._tasks.add(task)
+        try:
+            return await self._deliver_due()
+        finally:
+            self._tasks.discard(task)
+
+    async def _deliver_due(self) -> int:
+        delivered = 0
+        while not self._stopping:
+            async with self._sessions.begin() as session:
+                heads = await outbox.claim_heads(
+                    session, self.worker, self._clock.now(), self._batch_size, self._lease
+                )
+                more = await outbox.chats_with_more(session, [row.chat_id for row in heads])
+            if not heads:
+                break
+            counts = await asyncio.gather(*(self._deliver_head(row, more) for row in heads))
+            delivered += sum(counts)
+            if len(heads) < self._batch_size:
+                break
+        return delivered
+
+    async def _deliver_head(self, head: outbox.Claimed, more: set[int]) -> int:
+        async with self._slots:
+            async with self._chat_lock(head.chat_id):
+                sent, stopped = await self._send_in_order([head])
+            if head.chat_id in more and not stopped:
+                sent += await self.drain_chat(head.chat_id, due_only=True)
+            return sent
+
+    def _chat_lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        return lock
+
+    async def _send_in_order(self, rows: Sequence[outbox.Claimed]) -> tuple[int, bool]:
+        """Send claimed rows of one chat in order, each marked sent as soon as it went; on a
+        failure that must hold the chat back, hand the rest back. Returns (sent, stopped)."""
+        sent: list[outbox.Claimed] = []
+        stopped = False
+        index = 0
+        while index < len(rows):
+            if self._stopping:
+                stopped = True
+                break
+            group = _alerts_together(rows, index)
+            try:
+                await self._send(group)
+            except Exception as error:
+                keep_going = await self._failed(group, error)
+                index += len(group)
+                if not keep_going:
+                    stopped = True
+                    break
+                continue
+            sent += group
+            self._marks.add(group)
+            index += len(group)
+        if index < len(rows):
+            await self._release(rows[index:])
+        await self._marks.flushed()
+        return len(sent), stopped
+
+    async def _send(self, group: Sequence[outbox.Claimed]) -> None:
+        first = group[0]
+        if first.kind is OutboxKind.ALERT:
+            text = "\n".join(str(row.payload["text"]) for row in group)
+            await self.bot.send_message(first.chat_id, text, rate_limit_args=Lane.REPLY)
+            return
+        message = Outgoing.from_payload(first.payload)
+        lane = Lane.BULK if first.kind is OutboxKind.SCHEDULED else Lane.REPLY
+        if message.attachment is not None:
+            await send_attachment(self.bot, first.chat_id, message, self._draw, lane)
+        else:
+            await self.bot.send_message(
+                first.chat_id, message.text, reply_markup=markup(message), rate_limit_args=lane
+            )
+
+    async def send_directly(self, chat_id: int, messages: Sequence[Outgoing]) -> None:
+        """Send without the outbox: the operators' reports, which change nothing and which an
+        admin asks for again if one does not arrive (a failure reaches the error handler)."""
+        for message in messages:
+            if message.attachment is not None:
+                await send_attachment(self.bot, chat_id, message, self._draw, None)
+            else:
+                await self.bot.send_message(chat_id, message.text, reply_markup=markup(message))
+
+    async def _draw(self, document: Document) -> bytes:
+        async with reading(self._sessions) as session:
+            return await draw(session, document)
+
+    async def _failed(self, group: Sequence[outbox.Claimed], error: Exception) -> bool:
+        """Record why ``group`` was not sent; whether the chat's later messages may still go
+        (only when this one is settled for good)."""
+        row = group[0]
+        now = self._clock.now()
+        reason = f"{type(error).__name__}: {getattr(error, 'message', '')}".strip(": ")
+        try:
+            async with self._sessions.begin() as session:
+                return await self._record_failure(session, group, error, reason, now)
+        except Exception:
+            # The database is away too: the lease runs out and the rows are owed again.
+            log.exception("outbox row %s: could not record a failed send", row.id)
+            return False
+
+    async def _record_failure(
+        self,
+        session: AsyncSession,
+        group: Sequence[outbox.Claimed],
+        error: Exception,
+        reason: str,
+        now: datetime,
+    ) -> bool:
+        row = group[0]
+        escalation = row.kind is OutboxKind.ESCALATION
+        if isinstance(error, RetryAfter):
+            for each in group:
+                await outbox.retry_at(
+                    session, each.id, now + retry_after(error), "429", attempt=False
+                )
+            return False
+        if isinstance(error, Forbidden) and row.person_id is not None:
+            person = await session.get(Person, row.person_id, with_for_update=True)
+            if person is None:
+                await outbox.settle(session, [row.id], OutboxStatus.CANCELLED, reason)
+            else:
+                log.info("person %s has blocked the bot", person.id)
+                await person_blocked(session, self._settings, person, now)
+            # Everything else owed to them is cancelled with it.
+            return False
+        if isinstance(error, DocumentGone):
+            await outbox.settle(session, [row.id], OutboxStatus.CANCELLED, reason)
+            return True
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest | Forbidden):
+            return await self._retry_later(session, group, reason, now)
+        # Refused for good (400, 403 from the operators' chat, a bug): retrying cannot help.
+        if isinstance(error, TelegramError):
+            log.error("outbox row %s refused by Telegram: %s", row.id, reason)
+        else:
+            log.error("outbox row %s could not be sent", row.id, exc_info=error)
+        await outbox.settle(session, [each.id for each in group], OutboxStatus.FAILED, reason)
+        if escalation:
+            line = texts.UNDELIVERED_REFUSED.format(note=note_of(row), error=reason)
+            await outbox.post(session, operators_alerts(self._settings, [line]), now)
+        return True
+
+    async def _retry_later(
+        self,
+        session: AsyncSession,
+        group: Sequence[outbox.Claimed],
+        reason: str,
+        now: datetime,
+    ) -> bool:
+        row = group[0]
+        attempts = row.attempts + 1
+        if row.kind is OutboxKind.ESCALATION:
+            wait = min(ESCALATION_BACKOFF * 2 ** (attempts - 1), LONGEST_ESCALATION_WAIT)
+            if attempts == ALERT_AFTER:
+                line = texts.UNDELIVERED_RETRYING.format(
+                    note=note_of(row), attempts=attempts, error=reason
+                )
+                await outbox.post(session, operators_alerts(self._settings, [line]), now)
+        elif now - row.created_at >= MAX_AGE:
+            log.error("outbox row %s given up after %s attempts: %s", row.id, attempts, reason)
+            await outbox.settle(session, [each.id for each in group], OutboxStatus.FAILED, reason)
+            return True
+        else:
+            wait = min(BACKOFF * 2 ** (attempts - 1), LONGEST_WAIT)
+            log.warning("outbox row %s: %s; trying again in %s", row.id, reason, wait)
+        for each in group:
+            await outbox.retry_at(session, each.id, now + wait, reason, attempt=True)
+        return False
+
+    async def _release(self, rows: Sequence[outbox.Claimed]) -> None:
+        try:
+            async with self._sessions.begin() as session:
+                await outbox.release(session, [row.id for row in rows])
+        except Exception:
+            log.exception("could not hand back %s outbox rows; their lease will", len(rows))
+
+    async def _renew_leases(self) -> None:
+        """Every third of a lease, so two renewals can fail before a claim runs out."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._sessions.begin() as session:
+                    await outbox.renew(session, self.worker, self._clock.now(), self._lease)
+            except Exception:
+                log.exception("could not renew the outbox leases")
+
+    async def stop(self) -> None:
+        """Stop claiming, let sends in flight finish for :data:`STOP_GRACE` seconds, then hand
+        back everything still claimed: it is owed again at once, not after a lease."""
+        self._stopping = True
+        others = [task for task in self._tasks if task is not asyncio.current_task()]
+        if others:
+            _done, late = await asyncio.wait(others, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._renewing is not None:
+            self._renewing.cancel()
+            await asyncio.gather(self._renewing, return_exceptions=True)
+            self._renewing = None
+        try:
+            await asyncio.wait_for(self._marks.flushed(), STOP_GRACE)
+        except TimeoutError:
+            log.error("sent messages left unmarked at shutdown: they may be sent again")
+            await self._marks.abandon()
+        try:
+            async with self._sessions.begin() as session:
+                released = await outbox.release_worker(session, self.worker)
+        except Exception:
+            log.exception("could not hand back the claimed outbox rows; their lease will")
+        else:
+            if released:
+                log.info("handed back %s outbox rows", released)
+
+
+def _alerts_together(rows: Sequence[outbox.Claimed], start: int) -> list[outbox.Claimed]:
+    """The row at ``start``, with the operators' alerts that follow it when it is one, as long
+    as their lines fit one message: a burst of alerts is one message, not a wait of three a
+    minute at the group limit."""
+    group = [rows[start]]
+    if rows[start].kind is not OutboxKind.ALERT:
+        return group
+    length = len(str(rows[start].payload["text"]))
+    for row in rows[start + 1 :]:
+        line = len(str(row.payload["text"])) + 1
+        if row.kind is not OutboxKind.ALERT or length + line > MessageLimit.MAX_TEXT_LENGTH:
+            break
+        group.append(row)
+        length += line
+    return group
+
+
+class _Marks:
+    """Marks sent rows in as few transactions as the load allows, as soon as possible: the
+    marks that arrive while one commit is running go in the next (a group commit)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._waiting: list[outbox.Claimed] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    def add(self, rows: Sequence[outbox.Claimed]) -> None:
+        self._waiting += rows
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+
+    async def flushed(self) -> None:
+        """Return once every mark added so far is committed."""
+        while self._flushing is not None and not self._flushing.done():
+            await asyncio.shield(self._flushing)
+
+    async def abandon(self) -> None:
+        """Stop trying (the process is stopping): those rows' leases hand them on."""
+        if self._flushing is not None:
+            self._flushing.cancel()
+            await asyncio.gather(self._flushing, return_exceptions=True)
+        self._waiting = []
+
+    async def _flush(self) -> None:
+        wait = 0.2
+        while self._waiting:
+            rows, self._waiting = self._waiting, []
+            try:
+                async with self._sessions.begin() as session:
+                    now = self._clock.now()
+                    await outbox.mark_sent(session, [row.id for row in rows], now)
+                    escalations = [
+                        int(i) for row in rows for i in row.payload.get("escalation_ids", ())
+                    ]
+                    await mark_delivered(session, escalations, now)
+            except Exception:
+                # Sent but not marked: kept claimed (and renewed) until the database is back.
+                log.exception("could not mark %s sent outbox rows; trying again", len(rows))
+                self._waiting = rows + self._waiting
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 5.0)
