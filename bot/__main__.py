@@ -71,6 +71,17 @@ def _worker(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _requeue(settings: Settings, _arguments: argparse.Namespace) -> int:
+    """Owe again, now, every message that was given up (and every due row that failed)."""
+    import asyncio
+
+    from bot.runtime.maintenance import requeue_failed
+
+    messages, rows = asyncio.run(requeue_failed(settings))
+    print(f"{messages} messages and {rows} due rows owed again")
+    return 0
+
+
 def _demo(_settings: Settings, _arguments: argparse.Namespace) -> int:
     """The real bot, offline, with a simulated person: needs no token and no network."""
     import asyncio
@@ -100,6 +111,7 @@ COMMANDS = {
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
     "worker": (_worker, "send what the due queue owes, without polling (--until-idle: drain)"),
+    "requeue": (_requeue, "owe again every message given up (FAILED), to be sent now"),
     "export": (_export, "write the pseudonymous check-in CSV (as /export) to PATH"),
     "demo": (_demo, "two weeks of follow-up with a simulated person, offline, as a transcript"),
 }

@@ -60,3 +60,21 @@ def test_export_without_a_pseudonym_key_stops_with_one_line(tmp_path: Path) -> N
 def test_flows_prints_the_diagrams_of_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows"]) == 0
     assert capsys.readouterr().out == mermaid() + "\n"
+
+
+def test_requeue_owes_again_what_was_given_up(tmp_path: Path) -> None:
+    database = tmp_path / "backcheck.db"
+    env = environment(DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+    assert run_bot("migrate", cwd=tmp_path, env=env).returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO outbox (chat_id, kind, priority, payload, status, attempts, due_at, "
+            "created_at, last_error) VALUES (1001, 'escalation', 0, '{\"text\": \"Call 999\"}', "
+            "'failed', 3, '2026-11-20 09:00:00', '2026-11-20 09:00:00', 'BadRequest')"
+        )
+    result = run_bot("requeue", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1 messages and 0 due rows owed again\n"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT status, attempts, last_error FROM outbox").fetchall()
+    assert rows == [("pending", 0, None)]

@@ -257,6 +257,16 @@ async def fail(session: AsyncSession, failures: Sequence[tuple[int, str]]) -> No
     )
 
 
+async def requeue_failed(session: AsyncSession, now: datetime) -> int:
+    """Owe every row that could not be decided again, now."""
+    result = await session.execute(
+        update(DueMessage)
+        .where(DueMessage.status == DueStatus.FAILED)
+        .values(status=DueStatus.PENDING, due_at=now, attempts=0, lease_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def mark_blocked(session: AsyncSession, person_ids: Iterable[int], now: datetime) -> None:
     """These people blocked the bot: stop owing them anything until they /start again."""
     ids = sorted(person_ids)
