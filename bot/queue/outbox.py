@@ -75,17 +75,18 @@ async def post(session: AsyncSession, letters: Iterable[Letter], now: datetime) 
         await session.execute(_OUTBOX.insert(), rows)
 
 
-def _head_of_chat(now: datetime, worker: str, *, due_only: bool) -> ColumnElement[bool]:
-    """Nothing earlier to the same chat is in another sender's hands, or (``due_only``) still
-    waiting for its time.
+def _nothing_earlier_waits(
+    now: datetime, *, due_only: bool, holding: int | None
+) -> ColumnElement[bool]:
+    """Nothing earlier to the same chat is claimed (but ``holding``, the head the caller holds
+    and is about to send), or (``due_only``) still waiting for its time.
 
-    Earlier messages this sender holds, or claims in the same statement, do not block: it sends
-    a chat's messages one after the other in ``id`` order.
+    Earlier messages claimed in the same statement do not block: they are sent first.
     """
     earlier = aliased(OutboxMessage)
-    blocking: ColumnElement[bool] = and_(
-        earlier.status == OutboxStatus.CLAIMED, earlier.claimed_by != worker
-    )
+    blocking: ColumnElement[bool] = earlier.status == OutboxStatus.CLAIMED
+    if holding is not None:
+        blocking = and_(blocking, earlier.id != holding)
     if due_only:
         blocking = or_(blocking, and_(earlier.status == OutboxStatus.PENDING, earlier.due_at > now))
     return ~(
@@ -142,17 +143,19 @@ async def claim_chat(
     *,
     due_only: bool,
     lease: timedelta,
+    holding: int | None = None,
 ) -> list[Claimed]:
     """Claim a chat's pending messages that may go now, in ``id`` order.
 
     ``due_only`` False is the fast path after a turn: everything pending for the chat goes now,
     waiting retries included (the person is here, so try again). Nothing is claimed while an
-    earlier message is in another sender's hands.
+    earlier message is claimed and not yet sent, but for ``holding``: the chat's head, which the
+    caller has claimed and sends first.
     """
     condition = and_(
         OutboxMessage.chat_id == chat_id,
         OutboxMessage.status == OutboxStatus.PENDING,
-        _head_of_chat(now, worker, due_only=due_only),
+        _nothing_earlier_waits(now, due_only=due_only, holding=holding),
     )
     if due_only:
         condition = and_(condition, OutboxMessage.due_at <= now)

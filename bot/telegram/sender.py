@@ -152,24 +152,29 @@ class Sender:
 
         ``due_only`` False (after a turn): waiting retries go now too, the person being here.
         """
-        sent = 0
         async with self._chat_lock(chat_id):
-            while not self._stopping:
-                async with self._sessions.begin() as session:
-                    rows = await outbox.claim_chat(
-                        session,
-                        chat_id,
-                        self.worker,
-                        self._clock.now(),
-                        due_only=due_only,
-                        lease=self._lease,
-                    )
-                if not rows:
-                    break
-                done, stopped = await self._send_in_order(rows)
-                sent += done
-                if stopped:
-                    break
+            return await self._drain(chat_id, due_only=due_only)
+
+    async def _drain(self, chat_id: int, *, due_only: bool, holding: int | None = None) -> int:
+        """Claim and send the chat's messages until none is left; the chat's lock is held."""
+        sent = 0
+        while not self._stopping:
+            async with self._sessions.begin() as session:
+                rows = await outbox.claim_chat(
+                    session,
+                    chat_id,
+                    self.worker,
+                    self._clock.now(),
+                    due_only=due_only,
+                    lease=self._lease,
+                    holding=holding,
+                )
+            if not rows:
+                break
+            done, stopped = await self._send_in_order(rows)
+            sent += done
+            if stopped:
+                break
         return sent
 
     async def deliver_due(self) -> int:
@@ -200,11 +205,24 @@ class Sender:
         return delivered
 
     async def _deliver_head(self, head: outbox.Claimed, more: set[int]) -> int:
-        async with self._slots:
-            async with self._chat_lock(head.chat_id):
-                sent, stopped = await self._send_in_order([head])
+        """Send a chat's head, with what follows it when the chat has more (so a burst of
+        operators' alerts leaves as one message)."""
+        async with self._slots, self._chat_lock(head.chat_id):
+            rows = [head]
+            if head.chat_id in more:
+                async with self._sessions.begin() as session:
+                    rows += await outbox.claim_chat(
+                        session,
+                        head.chat_id,
+                        self.worker,
+                        self._clock.now(),
+                        due_only=True,
+                        lease=self._lease,
+                        holding=head.id,
+                    )
+            sent, stopped = await self._send_in_order(rows)
             if head.chat_id in more and not stopped:
-                sent += await self.drain_chat(head.chat_id, due_only=True)
+                sent += await self._drain(head.chat_id, due_only=True)
             return sent
 
     def _chat_lock(self, chat_id: int) -> asyncio.Lock:

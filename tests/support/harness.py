@@ -54,10 +54,12 @@ class BotUnderTest:
         self.application.add_error_handler(self.record_error)
         await self.application.initialize()
 
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.sessions, self.settings, self.clock, self.sender)
+
     async def tick(self) -> int:
         """One tick of the due queue and the outbox at the clock's current time."""
-        dispatcher = Dispatcher(self.sessions, self.settings, self.clock, self.sender)
-        return await dispatcher.tick()
+        return await self.dispatcher().tick()
 
     async def tick_at(self, moment: datetime) -> int:
         self.clock.set(moment)
@@ -114,22 +116,28 @@ class BotUnderTest:
 
 
 @asynccontextmanager
-async def bot_under_test(database_url: str) -> AsyncIterator[BotUnderTest]:
+async def bot_under_test(database_url: str, **overrides: Any) -> AsyncIterator[BotUnderTest]:
+    """The bot with the clinic's settings (``overrides`` change some), its clock at START."""
     clock = ManualClock(START)
     async with FakeTelegram(wall_clock=lambda: clock.now().timestamp()) as api:
         api.group(chat_id=ADMIN_CHAT, title="Clinic alerts")
         settings = load_settings(
-            telegram_bot_token=api.token,
-            telegram_api_base_url=api.base_url,
-            database_url=database_url,
-            admin_alert_chat_id=ADMIN_CHAT,
-            admin_ids=frozenset({ADMIN_USER}),
-            emergency_number="999",
-            urgent_care_text="NHS 111",
-            default_timezone="Europe/London",
-            telegram_rate_limits=False,
+            **{
+                "telegram_bot_token": api.token,
+                "telegram_api_base_url": api.base_url,
+                "database_url": database_url,
+                "admin_alert_chat_id": ADMIN_CHAT,
+                "admin_ids": frozenset({ADMIN_USER}),
+                "emergency_number": "999",
+                "urgent_care_text": "NHS 111",
+                "default_timezone": "Europe/London",
+                "telegram_rate_limits": False,
+                **overrides,
+            }
         )
-        engine = create_engine(database_url)
+        engine = create_engine(
+            database_url, sqlite_busy_timeout=settings.database.sqlite_busy_timeout
+        )
         under_test = BotUnderTest(api, clock, session_factory(engine), settings)
         await under_test.start()
         try:

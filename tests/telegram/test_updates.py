@@ -68,3 +68,26 @@ async def test_one_persons_updates_are_handled_one_at_a_time_in_order() -> None:
         "command end",
     ]
     assert handled.index("other start") < handled.index("tap end")
+
+
+async def test_a_persons_waiting_update_holds_no_slot() -> None:
+    """Two slots. Ana's first update waits for Ben's; her second waits behind her first. If it
+    held the second slot while waiting, Ben could never run: nothing would finish."""
+    ben_ran = asyncio.Event()
+
+    async def ana_first() -> None:
+        await ben_ran.wait()
+
+    async def ana_second() -> None:
+        pass
+
+    async def ben() -> None:
+        ben_ran.set()
+
+    jobs = [
+        (_message_from(1, 1), ana_first()),
+        (_message_from(1, 2), ana_second()),
+        (_message_from(2, 3), ben()),
+    ]
+    await _run_all(PerPersonUpdates(max_concurrent_updates=2), jobs)
+    assert ben_ran.is_set()
