@@ -9,7 +9,7 @@ of an answer that was not saved, and a crash never loses one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -204,7 +204,8 @@ class Turn:
             for message in self.escalations
         ]
         letters += [
-            Letter(chat_id, person_id, kind, message.to_payload()) for message in self.messages
+            Letter(chat_id, person_id, kind, message.to_payload())
+            for message in _together(self.messages)
         ]
         alert_chat = self.settings.admin.alert_chat_id
         if alert_chat is not None:
@@ -237,3 +238,32 @@ class Turn:
     def require_person(self) -> Person:
         assert self.person is not None, "this step needs an enrolled person"
         return self.person
+
+
+def _together(messages: list[Outgoing]) -> list[Outgoing]:
+    """Consecutive messages as one where that reads the same: a plain message (no buttons, no
+    keyboard, no file) runs into the next one, whose buttons it then shares. A turn that says
+    "Please tap a button" and asks again costs one send, not two a second apart."""
+    joined: list[Outgoing] = []
+    for message in messages:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and _plain(previous)
+            and message.attachment is None
+            and len(previous.text) + 2 + len(message.text) <= MessageLimit.MAX_TEXT_LENGTH
+        ):
+            joined[-1] = replace(message, text=f"{previous.text}\n\n{message.text}")
+        else:
+            joined.append(message)
+    return joined
+
+
+def _plain(message: Outgoing) -> bool:
+    return not (
+        message.buttons
+        or message.location_keyboard
+        or message.remove_reply_keyboard
+        or message.attachment is not None
+        or message.escalation_ids
+    )

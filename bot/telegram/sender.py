@@ -416,20 +416,24 @@ class Sender:
 
 
 def _alerts_together(rows: Sequence[outbox.Claimed], start: int) -> list[outbox.Claimed]:
-    """The row at ``start``, with the operators' alerts that follow it when it is one, as long
-    as their lines fit one message: a burst of alerts is one message, not a wait of three a
-    minute at the group limit."""
+    """The row at ``start``, with the one-line operators' alerts that follow it when it is one,
+    as long as their lines fit one message: a burst of alerts is one message, not a wait of
+    three a minute at the group limit. A report of several lines (the digest) goes alone."""
     group = [rows[start]]
-    if rows[start].kind is not OutboxKind.ALERT:
+    if not _one_line_alert(rows[start]):
         return group
     length = len(str(rows[start].payload["text"]))
     for row in rows[start + 1 :]:
         line = len(str(row.payload["text"])) + 1
-        if row.kind is not OutboxKind.ALERT or length + line > MessageLimit.MAX_TEXT_LENGTH:
+        if not _one_line_alert(row) or length + line > MessageLimit.MAX_TEXT_LENGTH:
             break
         group.append(row)
         length += line
     return group
+
+
+def _one_line_alert(row: outbox.Claimed) -> bool:
+    return row.kind is OutboxKind.ALERT and "\n" not in str(row.payload["text"])
 
 
 class _Marks:
