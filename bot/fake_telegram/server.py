@@ -158,6 +158,9 @@ class FakeTelegram:
         self.sends = SendLog((limits or RateLimits()) if enforce_limits else None)
         self.commands_by_scope: dict[tuple[str, str], list[JSONDict]] = {}
         self.webhook: JSONDict = {}
+        self.in_flight = 0
+        """Requests being answered right now: a killed client's slow sends are still answered
+        (and delivered) after it is gone, as on Telegram."""
 
         # Public for the method handlers: they look up the chat a request names (by id or
         # @username), the file a request names, and the callback query being answered.
@@ -580,6 +583,13 @@ class FakeTelegram:
         return _normalize(raw), files
 
     async def _handle_method(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._answer_method(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer_method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return self._error_response(ApiError(HTTPStatus.UNAUTHORIZED, "Unauthorized"))
         spec = methods.METHODS.get(request.match_info["method"].lower())

@@ -54,11 +54,11 @@ from bot.telegram.ratelimit import Lane, retry_after
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
-"""Heads claimed at a time by a tick: at the bulk rate a batch takes ~17 s; its lease is renewed
-while it works (``QUEUE_LEASE_SECONDS``)."""
 CONCURRENT_CHATS = 8
 """Chats a tick sends to at once; the bulk limiter, not this, sets the pace."""
+BATCH_SIZE = 4 * CONCURRENT_CHATS
+"""Heads claimed at a time: a few rounds of sends, so that another worker finds the rest
+unclaimed and shares the work, rather than waiting while one worker holds a wave."""
 ESCALATION_BACKOFF = timedelta(seconds=5)
 LONGEST_ESCALATION_WAIT = timedelta(minutes=1)
 """An escalation is tried again at least this often, for as long as it takes."""
@@ -254,6 +254,10 @@ class Sender:
             sent += group
             self._marks.add(group)
             index += len(group)
+            if index < len(rows):
+                # Marked before the chat's next message goes: a process that dies resends at
+                # most the one message each chat had in flight, never a run of them.
+                await self._marks.flushed()
         if index < len(rows):
             await self._release(rows[index:])
         await self._marks.flushed()
