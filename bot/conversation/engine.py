@@ -48,8 +48,11 @@ class Reply:
     notice: str | None
     """A short toast answering a button tap."""
     close_question: bool
-    alert_chats: tuple[int, ...]
-    """Other chats the turn owed a message (the operators'), to send to after the person's."""
+    claimed: tuple[outbox.Claimed, ...]
+    """The turn's messages to the person, already in the caller's hands (see ``claimant``)."""
+    waiting: tuple[int, ...]
+    """Chats the turn owed messages that are waiting to be claimed: the operators', and the
+    person's when something earlier to them was still unsettled."""
 
 
 class Conversations:
@@ -60,17 +63,20 @@ class Conversations:
         self._settings = settings
         self._clock = clock
 
-    async def handle(self, incoming: Incoming) -> Reply:
+    async def handle(self, incoming: Incoming, claimant: outbox.Claimant | None = None) -> Reply:
         """Apply one update, trying again on a passing database fault; the error of the last
         try reaches the caller. A first /start racing another for the same new person (an
-        IntegrityError on its user id) is tried again too."""
+        IntegrityError on its user id) is tried again too.
+
+        ``claimant`` (the sender about to send the replies) gets the person's messages written
+        already claimed when it can: one transaction fewer per turn."""
         deadline = time.monotonic() + self._settings.database.retry_seconds
         wait = FIRST_RETRY
         while True:
             try:
-                return await self._handle(incoming)
+                return await self._handle(incoming, claimant)
             except IntegrityError:
-                return await self._handle(incoming)
+                return await self._handle(incoming, claimant)
             except Exception as error:
                 if not is_transient(error) or time.monotonic() + wait > deadline:
                     raise
@@ -78,7 +84,7 @@ class Conversations:
             await asyncio.sleep(wait)
             wait = min(wait * 2, LONGEST_WAIT)
 
-    async def _handle(self, incoming: Incoming) -> Reply:
+    async def _handle(self, incoming: Incoming, claimant: outbox.Claimant | None) -> Reply:
         async with self._sessions.begin() as session:
             person = await repository.lock_person(session, incoming.user_id)
             turn = Turn(
@@ -92,9 +98,15 @@ class Conversations:
             await _route(turn)
             check_moves(turn.moves)
             letters = turn.letters(OutboxKind.REPLY)
-            await outbox.post(session, letters, turn.now)
-        others = {letter.chat_id for letter in letters} - {incoming.chat_id}
-        return Reply(turn.notice, turn.close_question, tuple(sorted(others)))
+            claimed = await outbox.post(
+                session, letters, turn.now, claimant=claimant, chat_id=incoming.chat_id
+            )
+        waiting = {letter.chat_id for letter in letters} - (
+            {incoming.chat_id} if claimed else set()
+        )
+        # The person's chat first: their messages before the operators' alerts.
+        order = sorted(waiting, key=lambda chat: chat != incoming.chat_id)
+        return Reply(turn.notice, turn.close_question, tuple(claimed), tuple(order))
 
     async def membership(self, user_id: int, *, blocked: bool) -> None:
         """Telegram told us the person blocked (or unblocked) the bot."""

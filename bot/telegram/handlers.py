@@ -72,11 +72,11 @@ class Handlers:
             await self._sender.send_directly(message.chat_id, reports)
             return
         try:
-            reply = await self._conversations.handle(incoming)
+            reply = await self._conversations.handle(incoming, self._sender.claimant())
         except Exception:
             await self._apologise(message.chat_id)
             raise
-        self._sender.after_turn(message.chat_id, others=reply.alert_chats)
+        self._sender.after_turn(message.chat_id, claimed=reply.claimed, waiting=reply.waiting)
 
     async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -95,7 +95,7 @@ class Handlers:
             button_value=value,
         )
         try:
-            reply = await self._conversations.handle(incoming)
+            reply = await self._conversations.handle(incoming, self._sender.claimant())
         except Exception:
             await _answer(query, texts.COULD_NOT_SAVE)
             await self._apologise(message.chat.id)
@@ -108,7 +108,13 @@ class Handlers:
             if reply.close_question and isinstance(message, Message):
                 await _close(message)
 
-        self._sender.after_turn(message.chat.id, first=answer, then=close, others=reply.alert_chats)
+        self._sender.after_turn(
+            message.chat.id,
+            claimed=reply.claimed,
+            waiting=reply.waiting,
+            first=answer,
+            then=close,
+        )
 
     async def membership(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A person blocked the bot ("kicked") or unblocked it: stop or resume owing them."""

@@ -107,36 +107,55 @@ class Sender:
         if self._renewing is None:
             self._renewing = asyncio.get_running_loop().create_task(self._renew_leases())
 
+    def claimant(self) -> outbox.Claimant:
+        """Who a turn's messages may be written claimed by: this sender, about to send them."""
+        return outbox.Claimant(self.worker, self._lease)
+
     def after_turn(
         self,
         chat_id: int,
         *,
+        claimed: Sequence[outbox.Claimed] = (),
+        waiting: Sequence[int] = (),
         first: Finish | None = None,
         then: Finish | None = None,
-        others: Sequence[int] = (),
     ) -> None:
-        """Send the chat's owed messages now, in the background: ``first`` (answering a
-        button) before them, ``then`` (closing the question) after, and last what the turn owed
-        ``others`` (the operators' alert chat), so an alert never delays the person."""
+        """Send what the turn owed, now, in the background: ``first`` (answering a button),
+        the person's messages (``claimed`` for this sender by the turn, or waiting in their
+        chat), ``then`` (closing the question), then the other ``waiting`` chats (the
+        operators'), so an alert never delays the person."""
         if self._stopping:
+            if claimed:
+                self._spawn(self._release(claimed))
             return
-        task = asyncio.get_running_loop().create_task(
-            self._after_turn(chat_id, first, then, others)
-        )
+        self._spawn(self._after_turn(chat_id, claimed, waiting, first, then))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _after_turn(
-        self, chat_id: int, first: Finish | None, then: Finish | None, others: Sequence[int]
+        self,
+        chat_id: int,
+        claimed: Sequence[outbox.Claimed],
+        waiting: Sequence[int],
+        first: Finish | None,
+        then: Finish | None,
     ) -> None:
         try:
             if first is not None:
                 await first()
-            await self.drain_chat(chat_id, due_only=False)
+            async with self._chat_lock(chat_id):
+                if claimed:
+                    await self._send_in_order(claimed)
+                if chat_id in waiting:
+                    await self._drain(chat_id, due_only=False)
             if then is not None:
                 await then()
-            for other in others:
-                await self.drain_chat(other, due_only=True)
+            for other in waiting:
+                if other != chat_id:
+                    await self.drain_chat(other, due_only=True)
         except Exception:
             # The messages are still owed: the next tick sends them.
             log.exception("sending to a chat after its turn failed")
