@@ -6,9 +6,16 @@ SQLite is the embedded default and allows one writer at a time: every transactio
 waiting). WAL lets readers carry on while one writes, and foreign keys must be switched on per
 connection or ``ON DELETE CASCADE`` silently does nothing.
 
+Within one process, SQLite's writers queue for the process's one connection (first come,
+first served, while the event loop goes on) rather than in SQLite's busy handler, which sleeps
+and polls: a writer that has waited longest could lose the lock again and again to newcomers,
+and under load a reply waited tens of seconds behind later ones (BENCHMARKS.md, "Replies under
+load"). The busy handler still arbitrates between processes (``run`` beside a ``worker``).
+
 Reports that read for seconds (an operator's stats or export) run in :func:`reading` sessions:
-on SQLite their transaction begins deferred, so under WAL they never hold the writers' lock
-and a check-in answered meanwhile is saved at once.
+on SQLite they get a connection of their own whose transaction begins deferred, so under WAL
+they never hold the writers' lock or their connection, and a check-in answered meanwhile is
+saved at once.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import Engine, NullPool, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -33,6 +41,9 @@ READ_ONLY = "backcheck_read_only"
 """An execution option for long reads (stats, exports): on SQLite their transaction begins
 DEFERRED, so a read of a million rows does not hold the write lock while it runs."""
 # (Every other transaction begins IMMEDIATE: see the module's docstring.)
+
+_sqlite_readers: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+"""Each SQLite engine's engine for reports: a fresh connection per report, closed after it."""
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
@@ -60,11 +71,18 @@ def create_engine(
     url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **options: Any
 ) -> AsyncEngine:
     """An async engine for ``url`` with the per-database settings BackCheck relies on."""
-    if make_url(url).get_backend_name() == "sqlite":
-        engine = create_async_engine(url, **options)
-        _configure_sqlite(engine, sqlite_busy_timeout)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **options)
+    # One connection, so the process's writers wait in turn (see the module's docstring); a
+    # writer that waits longer than the busy timeout fails as it would in SQLite's own wait.
+    engine = create_async_engine(
+        url, pool_size=1, max_overflow=0, pool_timeout=sqlite_busy_timeout, **options
+    )
+    _configure_sqlite(engine, sqlite_busy_timeout)
+    reader = create_async_engine(url, poolclass=NullPool, **options)
+    _configure_sqlite(reader, sqlite_busy_timeout)
+    _sqlite_readers[engine.sync_engine] = reader
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -90,7 +108,9 @@ async def read_only_connection(session: AsyncSession) -> AsyncConnection:
 @asynccontextmanager
 async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session for reports: one read-only snapshot that leaves SQLite's write lock free."""
-    async with sessions() as session:
+    bind = sessions.kw.get("bind")
+    reader = _sqlite_readers.get(bind.sync_engine) if isinstance(bind, AsyncEngine) else None
+    async with sessions() if reader is None else sessions(bind=reader) as session:
         await read_only_connection(session)
         yield session
         await session.rollback()

@@ -9,6 +9,7 @@ code wrapped by SQLAlchemy: PostgreSQL's carry their SQLSTATE, SQLite's only a m
 from __future__ import annotations
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as ConnectionWaitTimeout
 
 _POSTGRESQL_PASSING = ("08", "53", "57P", "40001", "40P01")
 """SQLSTATE prefixes: connection exceptions, insufficient resources, the server shutting down or
@@ -33,5 +34,6 @@ def is_transient(error: BaseException) -> bool:
         if isinstance(error, InterfaceError):
             return True
         return isinstance(error, OperationalError) and str(error.orig).startswith(_SQLITE_PASSING)
-    # Connecting to a server that is down fails before SQLAlchemy can wrap the driver's error.
-    return isinstance(error, OSError | TimeoutError)
+    # Connecting to a server that is down fails before SQLAlchemy can wrap the driver's error;
+    # a pool that gave no connection in time (SQLite's one, busy) is a wait that ran out.
+    return isinstance(error, OSError | TimeoutError | ConnectionWaitTimeout)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from telegram.constants import MessageLimit
 
 from bot.care import Level, Severity
-from bot.db.engine import session_factory
+from bot.db.engine import reading, session_factory
 from bot.db.models import CheckIn, CheckInStatus, Escalation, Person, PersonStatus
 from bot.insight.counts import CheckInCounts
 from bot.insight.stats import (
@@ -188,11 +188,12 @@ async def test_escalations_of_a_check_in_are_found_by_index(engine: AsyncEngine)
 
 
 async def test_a_stats_read_is_one_snapshot_that_lets_the_bot_write(engine: AsyncEngine) -> None:
-    """On SQLite every other transaction begins IMMEDIATE: the stats read must not."""
+    """On SQLite every other transaction begins IMMEDIATE, on the process's one connection: a
+    report's read must neither lock nor hold that connection."""
     sessions = session_factory(engine)
-    async with sessions() as reading:
-        await collect_stats(reading, NOW, ZONE)  # its transaction is still open
-        assert reading.in_transaction()
+    async with reading(sessions) as report:
+        await collect_stats(report, NOW, ZONE)  # its transaction is still open
+        assert report.in_transaction()
         async with sessions.begin() as writing:
             writing.add(
                 Person(
@@ -205,7 +206,7 @@ async def test_a_stats_read_is_one_snapshot_that_lets_the_bot_write(engine: Asyn
                 )
             )
         # The read keeps its snapshot: the new person is not in it.
-        again = await collect_stats(reading, NOW, ZONE)
+        again = await collect_stats(report, NOW, ZONE)
         assert again.consented == 0
-    async with sessions() as reading:
-        assert (await collect_stats(reading, NOW, ZONE)).consented == 1
+    async with reading(sessions) as report:
+        assert (await collect_stats(report, NOW, ZONE)).consented == 1
