@@ -17,9 +17,11 @@ EXIT_CONFIG_ERROR = 2
 
 
 def _rules(_settings: Settings, _arguments: argparse.Namespace) -> int:
-    from bot.care.rules import format_rule_table
+    from bot.care.rules import format_rule_table, format_safety_net_table
 
     print(format_rule_table())
+    print("After an escalation (safety-netting):\n")
+    print(format_safety_net_table())
     return 0
 
 
@@ -106,7 +108,10 @@ def _export(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "rules": (_rules, "print the active care rule table (id, level, trigger, source)"),
+    "rules": (
+        _rules,
+        "print the care rule table (id, level, trigger, source) and the safety-netting rules",
+    ),
     "flows": (_flows, "print every conversation flow as a Mermaid diagram (as in the README)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),

@@ -264,7 +264,7 @@ Don't wait to see if it gets better.
 Don't drive yourself.
 Tell them you have back pain and what you told me.
 
-You can carry on here later."""
+Once you have been seen, or you are safe, tap below to carry on here."""
 
 URGENT = """❗ Please contact a doctor today.
 
@@ -333,6 +333,61 @@ UNDELIVERED_REFUSED = (
 )
 
 
+# ---------------------------------------------------------------------------------------------
+# After an escalation (CARE-RULES.md "After an escalation (safety-netting)")
+
+HOLD_LABELS = {
+    "carry": "I've been seen or I'm safe: carry on",
+    "mistap": "I tapped this by mistake",
+}
+"""ES-HOLD: the two buttons under an EMERGENCY message, the last thing said."""
+HOLD_CARRY_ON = "Thank you. Let's carry on where we stopped."
+MISTAP_CONFIRM = """Just to be sure. So you do NOT have this?
+
+{questions}
+
+If you do have it, or you are not sure, get emergency care now: call {emergency}."""
+MISTAP_LABELS = {"withdraw": "Right, I don't have it", "keep": "I do have it, or I'm not sure"}
+MISTAP_WITHDRAWN = """Thanks, I've taken that answer back.
+If it does happen, tell me at once: the warning signs are in /redflags."""
+ADMIN_WITHDRAWN = (
+    "WITHDRAWN: {level} escalation of person {pseudonym}, rule {rule_id}: "
+    "the person confirmed they tapped it by mistake."
+)
+URGENT_AGAIN = """❗ Please remember: contact {urgent_care} and ask to be seen today.
+If it gets worse, or you notice new bladder, bowel or leg problems, call {emergency} now."""
+"""ES-HOLD for URGENT: the last words of an exchange in which URGENT was said."""
+
+
+FOLLOW_UP_QUESTION = """Checking on you. Earlier you told me: {reasons}.
+I asked you to {asked}.
+
+Did you get help?"""
+FOLLOW_UP_ASKED: Mapping[Level, str] = MappingProxyType(
+    {
+        Level.EMERGENCY: "get emergency care straight away",
+        Level.URGENT: "contact a doctor that day",
+    }
+)
+FOLLOW_UP_LABELS = {
+    "got_help": "Yes, I've been seen",
+    "not_yet": "Not yet",
+    "fine": "I'm feeling fine now",
+}
+FOLLOW_UP_GOT_HELP = """Thank you for letting me know. Follow the advice you were given there.
+If anything gets worse, or a warning sign comes back, get help again at once: /redflags."""
+FOLLOW_UP_FINE = """Thank you for letting me know.
+Signs like the ones you told me about still need a check by a doctor, even once they ease.
+If any of them comes back, call {emergency} now."""
+FOLLOW_UP_NOTED = "Already noted, thank you."
+"""A toast: the follow-up was answered already."""
+
+
+def follow_up_text(level: Level, flags: Sequence[RedFlag]) -> str:
+    """ES-FOLLOW-UP: did the person get help after an escalation?"""
+    return FOLLOW_UP_QUESTION.format(reasons=_reasons(flags), asked=FOLLOW_UP_ASKED[level])
+
+
 def emergency_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
     return EMERGENCY.format(
         reasons=_reasons(flags),
@@ -346,6 +401,18 @@ def urgent_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
         urgent_care=contacts.urgent_care,
         emergency=contacts.emergency_number,
     )
+
+
+def urgent_again_text(contacts: Contacts) -> str:
+    return URGENT_AGAIN.format(
+        urgent_care=contacts.urgent_care, emergency=contacts.emergency_number
+    )
+
+
+def mistap_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
+    """ES-MISTAP: the full question of each flag that fired, asked once more."""
+    questions = "\n".join(f"• {RED_FLAG_QUESTIONS[flag]}" for flag in flags)
+    return MISTAP_CONFIRM.format(questions=questions, emergency=contacts.emergency_number)
 
 
 def soon_text(rule_id: str) -> str:
@@ -370,7 +437,12 @@ def _reasons(flags: Sequence[RedFlag]) -> str:
 
 CHECKIN_PAIN = """Check-in, day {day} since it started.
 How bad is your back pain right now, from 0 (none) to 10 (worst imaginable)?"""
-CHECKIN_NEW = """Anything new: bladder or bowel problems, numbness around the genitals or buttocks, weakness or numbness in the legs, fever?"""  # noqa: E501
+CHECKIN_NEW = """Anything new, or worse, since last time?
+• trouble with your bladder or bowels
+• numbness around your bottom or genitals, or a change in sexual function
+• tingling, numbness, pain or weakness in both legs, or new weakness in one
+• chest pain
+• a fever, or feeling very unwell"""
 CHECKIN_NEW_LABELS = {"no": "No", "yes": "Yes"}
 CHECKIN_FLAGS = """Which of these is new?
 

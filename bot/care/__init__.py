@@ -51,6 +51,13 @@ from bot.care.redflags import (
     triage,
 )
 from bot.care.rules import RULES, Rule, format_rule_table, rule
+from bot.care.safety_net import (
+    FOLLOW_UP_AFTER_EMERGENCY,
+    FOLLOWED_UP_LEVELS,
+    SAFETY_NET_RULES,
+    SafetyNetRule,
+    follow_up_at,
+)
 from bot.care.severity import EXPECTED_RECOVERY, Activity, Outlook, Severity, outlook, severity
 from bot.care.trend import (
     MEANINGFUL_FRACTION,
@@ -70,6 +77,8 @@ __all__ = [
     "EARLIEST_CHECKIN",
     "ENROLMENT_GROUPS",
     "EXPECTED_RECOVERY",
+    "FOLLOWED_UP_LEVELS",
+    "FOLLOW_UP_AFTER_EMERGENCY",
     "FOLLOW_UP_DAYS",
     "ICE_PERIOD",
     "LATEST_CHECKIN",
@@ -84,6 +93,7 @@ __all__ = [
     "RED_FLAG_LEVEL",
     "REMINDER_DELAY",
     "RULES",
+    "SAFETY_NET_RULES",
     "Activity",
     "AgeBand",
     "Escalation",
@@ -95,6 +105,7 @@ __all__ = [
     "RedFlag",
     "RedFlagGroup",
     "Rule",
+    "SafetyNetRule",
     "Severity",
     "Slot",
     "age_escalation",
@@ -103,6 +114,7 @@ __all__ = [
     "chronic_end_due",
     "due_escalations",
     "episode_day",
+    "follow_up_at",
     "format_rule_table",
     "in_quiet_hours",
     "is_checkin_day",

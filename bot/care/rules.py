@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from bot.care.levels import Level
+from bot.care.safety_net import SAFETY_NET_RULES, SafetyNetRule
 
 _CKS = "NICE CKS red flags"
 _CES_CARD = "cauda equina card (Greenhalgh, Mercer, Finucane)"
@@ -201,25 +202,45 @@ _SPACE = " "
 _KEEP_TOGETHER = "\N{NO-BREAK SPACE}"
 
 
+_SAFETY_NET_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("id", 12),
+    ("when", 24),
+    ("what the bot does", 38),
+    ("source", 19),
+)
+
+
 def format_rule_table(rules: tuple[Rule, ...] = RULES) -> str:
     """The rule table as fixed-width text, for a clinician's sign-off (``python -m bot rules``).
 
     Long triggers and sources wrap inside their column so the table stays readable in a
     terminal or an e-mail without a wide screen.
     """
-    header = _GAP.join(name.ljust(width) for name, width in _COLUMNS).rstrip()
-    rule_line = _GAP.join("-" * width for _, width in _COLUMNS)
+    rows = [(entry.id, entry.level.name, entry.trigger, entry.source) for entry in rules]
+    return _fixed_width(_COLUMNS, rows)
+
+
+def format_safety_net_table(rules: tuple[SafetyNetRule, ...] = SAFETY_NET_RULES) -> str:
+    """The safety-netting rules (what follows an escalation), in the same fixed-width form."""
+    rows = [(entry.id, entry.when, entry.does, entry.source) for entry in rules]
+    return _fixed_width(_SAFETY_NET_COLUMNS, rows)
+
+
+def _fixed_width(
+    columns: tuple[tuple[str, int], ...], rows: list[tuple[str, str, str, str]]
+) -> str:
+    header = _GAP.join(name.ljust(width) for name, width in columns).rstrip()
+    rule_line = _GAP.join("-" * width for _, width in columns)
     lines = [header, rule_line]
-    for entry in rules:
-        cells = (entry.id, entry.level.name, entry.trigger, entry.source)
+    for cells in rows:
         wrapped = [
             [part.replace(_KEEP_TOGETHER, _SPACE) for part in textwrap.wrap(_glue(text), width)]
-            for text, (_, width) in zip(cells, _COLUMNS, strict=True)
+            for text, (_, width) in zip(cells, columns, strict=True)
         ]
         for parts in zip_longest(*wrapped, fillvalue=""):
             lines.append(
                 _GAP.join(
-                    part.ljust(width) for part, (_, width) in zip(parts, _COLUMNS, strict=True)
+                    part.ljust(width) for part, (_, width) in zip(parts, columns, strict=True)
                 ).rstrip()
             )
     return "\n".join(lines) + "\n"

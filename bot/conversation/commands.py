@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import texts
+from bot.conversation import safety
 from bot.conversation.account import ConfirmDelete, ConfirmStop
 from bot.conversation.checkin import next_checkin_text, start_checkin
 from bot.conversation.enrolment import ENROLMENT, Age, Consent, EnrolmentAnswers
@@ -78,6 +79,8 @@ async def start(turn: Turn) -> None:
         person.blocked_at = None
         episode = await repository.current_episode(turn.session, person.id)
         await replan(turn.session, person, episode, turn.now)
+    if await safety.resume(turn):
+        return
     if person.status is PersonStatus.ENROLLING and person.consent_at is None:
         ENROLMENT.begin(turn, EnrolmentAnswers(referral=referral))
         await goto(turn, Consent)
@@ -94,7 +97,7 @@ async def start(turn: Turn) -> None:
 
 
 async def checkin(turn: Turn) -> None:
-    if await _not_available_yet(turn):
+    if await safety.resume(turn) or await _not_available_yet(turn):
         return
     episode = await repository.current_episode(turn.session, turn.require_person().id)
     if episode is None:

@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
+from bot.conversation import follow_up
 from bot.conversation.commands import nothing_asked, run_command
 from bot.conversation.flows import check_moves, step_named
+from bot.conversation.safety import hold_after_emergency
 from bot.conversation.turn import IDLE, Incoming, Turn
 from bot.conversation.undelivered import person_blocked
 from bot.db import repository
@@ -95,7 +97,9 @@ class Conversations:
                 person=person,
                 conversation=await repository.conversation_of(session, person),
             )
+            started_on = turn.step
             await _route(turn)
+            await hold_after_emergency(turn, started_on)
             check_moves(turn.moves)
             letters = turn.letters(OutboxKind.REPLY)
             claimed = await outbox.post(
@@ -145,6 +149,9 @@ async def _route(turn: Turn) -> None:
 async def _button(turn: Turn) -> None:
     """A tap counts only on the live question; anything else is stale and changes nothing."""
     incoming = turn.incoming
+    if follow_up.is_follow_up(incoming.button_value):
+        await follow_up.answer(turn, incoming.button_value or "")
+        return
     live = (
         turn.conversation is not None
         and turn.step != IDLE

@@ -8,6 +8,7 @@ flow's table, :data:`ENROLMENT`, is at the end of the module.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot import care, texts
 from bot.conversation import parsing
-from bot.conversation.escalate import escalate
+from bot.conversation.escalate import escalate, urgent_said
 from bot.conversation.flow import (
     END,
     Flow,
@@ -250,9 +251,10 @@ async def _long_standing(turn: Turn, when: str) -> None:
         {"onset": when, "at": "enrolment"},
     )
     await escalate(turn, [escalation], episode_id=None)
-    turn.escalations.clear()  # the long-standing text below carries the same advice
+    # The long-standing text carries the same advice: it is the escalation's message, owed and
+    # marked sent like any other, and said once.
+    turn.escalations[-1] = replace(turn.escalations[-1], text=texts.LONG_STANDING)
     person.status = PersonStatus.INELIGIBLE
-    turn.say(texts.LONG_STANDING)
     await finish(turn)
 
 
@@ -377,6 +379,8 @@ async def complete_enrolment(turn: Turn, answers: EnrolmentAnswers) -> None:
     person.missed_in_a_row = 0
     turn.session.add(episode)
     await turn.session.flush()
+    # ES-HOLD for URGENT, read before the enrolment's escalations move onto the episode.
+    urgent = await urgent_said(turn.session, person.id)
     # Red flags tapped during enrolment were recorded before the episode existed.
     await turn.session.execute(
         update(Escalation)
@@ -397,6 +401,8 @@ async def complete_enrolment(turn: Turn, answers: EnrolmentAnswers) -> None:
     await escalate(turn, found, episode_id=episode.id)
     await replan(turn.session, person, episode, turn.now)
     turn.say(await enrolled_text(turn, person, episode, zone))
+    if urgent:
+        turn.say(texts.urgent_again_text(turn.contacts))
     await finish(turn)
 
 

@@ -10,17 +10,20 @@ person has not blocked the bot (ARCHITECTURE principle 5).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care, texts
 from bot.conversation.turn import Outgoing, Turn
-from bot.db.models import Escalation
+from bot.db.models import DueKind, DueMessage, DueStatus, Escalation
 from bot.pseudonym import pseudonym
-from bot.queue.owed import Claimed
+from bot.queue.owed import Claimed, Owed, owe
+from bot.queue.plan import checkin_time_of
 
 
 async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.Level]:
@@ -31,6 +34,29 @@ async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.
         .group_by(Escalation.rule_id)
     )
     return {rule_id: care.Level(level) for rule_id, level in rows.tuples()}
+
+
+async def urgent_said(
+    session: AsyncSession, person_id: int, *, check_in_id: int | None = None
+) -> bool:
+    """Whether an URGENT escalation, not withdrawn, was raised in this exchange: a check-in's
+    (``check_in_id``), or enrolment's (raised before the episode existed)."""
+    exchange = (
+        Escalation.check_in_id == check_in_id
+        if check_in_id is not None
+        else Escalation.episode_id.is_(None)
+    )
+    found = await session.scalar(
+        select(Escalation.id)
+        .where(
+            Escalation.person_id == person_id,
+            exchange,
+            Escalation.level == int(care.Level.URGENT),
+            Escalation.withdrawn_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def escalate(
@@ -59,7 +85,46 @@ async def escalate(
         ]
         turn.session.add_all(rows)
         await turn.session.flush()
-        turn.escalations.append(_message(turn, level, rows))
+        message = _message(turn, level, rows)
+        turn.escalations.append(message)
+        if level is care.Level.EMERGENCY:
+            turn.emergencies.append(message)
+        if level in care.FOLLOWED_UP_LEVELS:
+            await owe_follow_up(turn, level, rows)
+
+
+async def owe_follow_up(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> None:
+    """Owe the follow-up of ``rows`` (one level's escalations, just raised)."""
+    person = turn.require_person()
+    zone = ZoneInfo(person.timezone or turn.settings.care.default_timezone)
+    due_at = care.follow_up_at(level, turn.now, zone, checkin_time_of(person))
+    ids = [row.id for row in rows]
+    pending = await turn.session.scalar(
+        select(DueMessage).where(
+            DueMessage.person_id == person.id,
+            DueMessage.kind == DueKind.FOLLOW_UP,
+            DueMessage.status == DueStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        earlier = [int(i) for i in pending.payload.get("escalation_ids", [])]
+        if care.Level(int(pending.payload["level"])) > level:
+            # The pending, higher follow-up asks about these too.
+            pending.payload = {**pending.payload, "escalation_ids": earlier + ids}
+            return
+        pending.status = DueStatus.CANCELLED
+        ids = earlier + ids
+    payload = {"escalation_ids": ids, "level": int(level)}
+    await owe(
+        turn.session, [Owed(person.id, DueKind.FOLLOW_UP, str(ids[-1]), due_at, payload)], turn.now
+    )
+
+
+def repeat_escalation(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> None:
+    """An escalation's message said again ("not yet" to ES-FOLLOW-UP): first in the turn,
+    kept owed like any escalation, with no new row and no new operators' alert."""
+    message = _message(turn, level, rows)
+    turn.escalations.append(replace(message, escalation_ids=(), admin_alert=None))
 
 
 def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgoing:

@@ -28,6 +28,9 @@ from bot.conversation.turn import IDLE, Button, Outgoing, Turn
 
 END = IDLE
 """In a flow's table: the flow may finish here (nothing asked, its answers dropped)."""
+RESUME = "resume"
+"""In a flow's table: the flow may hand back to the question of another flow it interrupted
+(the safety hold after an emergency, :mod:`bot.conversation.safety`)."""
 
 
 class Answers(BaseModel):
@@ -101,6 +104,11 @@ class Flow(Generic[A]):
             return False
         return any((t if isinstance(t, str) else t.name) == after for t in self.moves[step])
 
+    def resumes(self, before: str) -> bool:
+        """Whether the step named ``before`` may hand back to an interrupted flow."""
+        step = self.steps.get(before)
+        return step is not None and RESUME in self.moves[step]
+
     def answers(self, turn: Turn) -> A:
         """The answers kept so far in this flow."""
         return self.answers_type.model_validate(turn.conversation_row().answers)
@@ -116,12 +124,17 @@ class Flow(Generic[A]):
 
 async def goto(turn: Turn, step: StepType) -> None:
     """Move to ``step`` and ask its question; buttons of every earlier question become stale."""
+    move_to(turn, step)
+    turn.messages.append(await step().ask(turn))
+
+
+def move_to(turn: Turn, step: StepType) -> None:
+    """Move to ``step`` without asking: the caller says its question some other way."""
     turn.moves.append((turn.step, step.name))
     conversation = turn.conversation_row()
     conversation.step = step.name
     conversation.question_number += 1
     conversation.updated_at = turn.now
-    turn.messages.append(await step().ask(turn))
 
 
 async def finish(turn: Turn) -> None:

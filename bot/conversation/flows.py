@@ -15,11 +15,12 @@ from typing import Any
 from bot.conversation.account import ACCOUNT
 from bot.conversation.checkin import CHECKIN
 from bot.conversation.enrolment import ENROLMENT
-from bot.conversation.flow import END, Flow, StepType, repeat
+from bot.conversation.flow import END, RESUME, Flow, StepType, repeat
+from bot.conversation.safety import SAFETY
 from bot.conversation.settings import SETTINGS
 from bot.conversation.turn import IDLE, Turn
 
-FLOWS: tuple[Flow[Any], ...] = (ENROLMENT, CHECKIN, SETTINGS, ACCOUNT)
+FLOWS: tuple[Flow[Any], ...] = (ENROLMENT, CHECKIN, SAFETY, SETTINGS, ACCOUNT)
 
 
 def _steps_by_name(flows: tuple[Flow[Any], ...]) -> dict[str, StepType]:
@@ -56,7 +57,9 @@ def check_moves(moves: Iterable[tuple[str, str]]) -> None:
         if after == END:
             allowed = before == IDLE or _flow_of(before).allows(before, END)
         else:
-            allowed = _flow_of(after).allows(before, after)
+            allowed = _flow_of(after).allows(before, after) or (
+                before != IDLE and _flow_of(before).resumes(before)
+            )
         if not allowed:
             raise UndeclaredMove(f"{before} -> {after} is in no flow's table")
 
@@ -82,6 +85,9 @@ def _markdown() -> Iterator[str]:
             yield f"    [*] --> {entry.name}: {how}"
         for step, targets in flow.moves.items():
             for target in targets:
+                if target == RESUME:
+                    yield f"    {step.name} --> [*]: back to the question where it stopped"
+                    continue
                 shown = "[*]" if isinstance(target, str) else target.name
                 yield f"    {step.name} --> {shown}"
         yield "```"

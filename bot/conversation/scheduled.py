@@ -10,9 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot import care, texts
+from bot.conversation import follow_up
 from bot.conversation.checkin import CHECKIN, CheckinPain, start_checkin
 from bot.conversation.escalate import escalate, render_undelivered
 from bot.conversation.flow import repeat
+from bot.conversation.safety import holding
 from bot.conversation.turn import Turn
 from bot.db import repository
 from bot.db.models import (
@@ -33,8 +35,11 @@ async def prepare(turn: Turn, row: Claimed) -> bool:
     person = turn.require_person()
     if person.blocked_at is not None:
         return False
+    if row.kind is DueKind.FOLLOW_UP:
+        return await follow_up.ask(turn, row)
+    held = await holding(turn)
     if row.kind is DueKind.TIP:
-        return await _tip(turn, row)
+        return not held and await _tip(turn, row)
     if person.status is not PersonStatus.ACTIVE:
         return False
     episode = await repository.current_episode(turn.session, person.id)
@@ -43,9 +48,9 @@ async def prepare(turn: Turn, row: Claimed) -> bool:
     if row.kind is DueKind.CHECKIN:
         await _checkin(turn, row)
     elif row.kind is DueKind.REMINDER:
-        return await _reminder(turn, row)
+        return not held and await _reminder(turn, row)
     elif row.kind is DueKind.SWITCH:
-        if not care.needs_switch_message(care.Protocol(episode.protocol)):
+        if held or not care.needs_switch_message(care.Protocol(episode.protocol)):
             return False
         turn.say(texts.SWITCH_TO_HEAT)
     elif row.kind is DueKind.END:
@@ -69,14 +74,16 @@ async def _checkin(turn: Turn, row: Claimed) -> None:
     # A prompt that comes late (after downtime) asks about today, never about a past day.
     existing = await repository.check_in_for_slot(turn.session, episode.id, today)
     answered = existing is not None and existing.status is CheckInStatus.ANSWERED
-    if not answered:
+    # ES-HOLD: no prompt while held after an emergency; the day is not counted as missed.
+    asked = not answered and not await holding(turn)
+    if asked:
         await start_checkin(turn, episode, scheduled_at=row.due_at)
     owed = []
     following = next_slot(person, episode, turn.now, {today})
     if following is not None:
         owed.append(Owed(person.id, DueKind.CHECKIN, following.key, following.due_at))
     reminder = care.reminder_at(turn.now, zone)
-    if not answered and reminder is not None and (following is None or reminder < following.due_at):
+    if asked and reminder is not None and (following is None or reminder < following.due_at):
         owed.append(Owed(person.id, DueKind.REMINDER, today, reminder))
     await owe(turn.session, owed, turn.now)
 

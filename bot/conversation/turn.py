@@ -162,6 +162,8 @@ class Turn:
     """A short toast answering a button tap."""
     close_question: bool = False
     """Whether the tapped question's buttons should be removed."""
+    emergencies: list[Outgoing] = field(default_factory=list)
+    """EMERGENCY messages raised this turn (not re-sent ones): ES-HOLD stops the exchange."""
     moves: list[tuple[str, str]] = field(default_factory=list)
     """Every move between steps this turn made, (from, to): checked against the flows' tables
     before the turn commits."""
@@ -266,4 +268,5 @@ def _plain(message: Outgoing) -> bool:
         or message.remove_reply_keyboard
         or message.attachment is not None
         or message.escalation_ids
+        or message.admin_alert is not None
     )

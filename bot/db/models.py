@@ -92,10 +92,14 @@ class DueKind(StrEnum):
     TIP = "tip"
     END = "end"
     """The end of the acute follow-up at day 84 (TR-CHRONIC-84)."""
+    FOLLOW_UP = "follow_up"
+    """ES-FOLLOW-UP: did the person get help after an EMERGENCY or URGENT escalation? Keyed by
+    the newest escalation it asks about, so it is owed once per escalation."""
 
 
 DUE_PRIORITY = {
     DueKind.ESCALATION: 0,
+    DueKind.FOLLOW_UP: 1,
     DueKind.SWITCH: 1,
     DueKind.CHECKIN: 2,
     DueKind.REMINDER: 3,
@@ -189,8 +193,20 @@ class CheckIn(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class EscalationOutcome(StrEnum):
+    """What a person answered when asked whether they got help (ES-FOLLOW-UP)."""
+
+    GOT_HELP = "got_help"
+    NOT_YET = "not_yet"
+    FINE = "fine"
+    NO_ANSWER = "no_answer"
+    """Asked, and no answer came before the next check-in or a newer escalation."""
+
+
 class Escalation(Base):
-    """A safety message the rules required: which rule, on what facts, and when it went out."""
+    """A safety message the rules required: which rule, on what facts, and when it went out;
+    then what came of it (ES-FOLLOW-UP's answer), or that it was withdrawn as a mistaken tap
+    (ES-MISTAP: the row stays, for the operators and the doctor's summary)."""
 
     __tablename__ = "escalations"
 
@@ -209,6 +225,9 @@ class Escalation(Base):
     facts: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]
+    outcome: Mapped[EscalationOutcome | None] = mapped_column(_enum(EscalationOutcome))
+    outcome_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
 
 class DueMessage(Base):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from bot.care import Level
 from bot.db.models import CheckIn, Escalation, OutboxKind, OutboxMessage, OutboxStatus, Person
 from tests.support.enrol import enrol, through_red_flags
@@ -34,9 +35,13 @@ async def test_a_red_flag_at_enrolment_brings_the_emergency_message_first(
     assert first.startswith("🚨 This needs emergency care now.")
     assert "Call 999 now" in first
     assert "pee" in first
-    # The same group is asked again below the emergency message, without the flag just given.
-    assert "Bowels" in replies[-1].button_labels
-    assert "Bladder" not in replies[-1].button_labels
+    # ES-HOLD: the emergency message is the last thing said; enrolment carries on from it.
+    assert replies[-1] is replies[0]
+    assert replies[-1].button_labels == list(texts.HOLD_LABELS.values())
+    carried = await bot.tap(kim, texts.HOLD_LABELS["carry"])
+    # The same group is asked again, without the flag just given.
+    assert "Bowels" in carried[-1].button_labels
+    assert "Bladder" not in carried[-1].button_labels
     [escalation] = await _escalations(bot)
     assert escalation.rule_id == "RF-CES-BLADDER"
     assert escalation.level == Level.EMERGENCY
@@ -92,7 +97,12 @@ async def test_a_red_flag_in_a_day_5_checkin_escalates_first(bot: BotUnderTest) 
     assert check_in.red_flags == ["RF-LEGS-BOTH"]
     assert escalation.sent_at == bot.clock.now()
 
-    # The check-in carries on, and the closing reply comes after the emergency message.
+    # ES-HOLD: the emergency message ends the exchange; the check-in carries on when Ada says.
+    assert replies[-1] is replies[0]
+    assert replies[-1].button_labels == list(texts.HOLD_LABELS.values())
+    carried = await bot.tap(ada, texts.HOLD_LABELS["carry"])
+    assert "That's all" in carried[-1].button_labels
+    assert "Both legs" not in carried[-1].button_labels
     await bot.tap(ada, "That's all")
     await bot.tap(ada, "No")
     closing = await bot.tap(ada, "Skip")

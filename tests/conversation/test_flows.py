@@ -29,7 +29,8 @@ def test_every_step_of_every_flow_is_found_by_its_stored_name() -> None:
     for flow in FLOWS:
         for name, step in flow.steps.items():
             assert step_named(name) is step
-    assert [flow.name for flow in FLOWS] == ["enrolment", "check-in", "settings", "account"]
+    names = [flow.name for flow in FLOWS]
+    assert names == ["enrolment", "check-in", "safety", "settings", "account"]
 
 
 def test_moves_the_tables_declare_pass() -> None:

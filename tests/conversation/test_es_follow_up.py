@@ -1,0 +1,187 @@
+"""ES-FOLLOW-UP: after an EMERGENCY or URGENT escalation the bot asks whether help came, at the
+right local time, once per escalation, across restarts, and stores the answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import texts
+from bot.db.models import DueKind, DueMessage, Escalation, EscalationOutcome
+from bot.fake_telegram.models import SentMessage
+from bot.fake_telegram.person import Person
+from tests.support.enrol import enrol
+from tests.support.harness import BotUnderTest
+
+pytestmark = pytest.mark.each_database
+
+GOT_HELP = texts.FOLLOW_UP_LABELS["got_help"]
+NOT_YET = texts.FOLLOW_UP_LABELS["not_yet"]
+FINE = texts.FOLLOW_UP_LABELS["fine"]
+
+
+async def _escalations(bot: BotUnderTest) -> list[Escalation]:
+    async with bot.sessions() as session:
+        return list(await session.scalars(select(Escalation).order_by(Escalation.id)))
+
+
+async def _flag(bot: BotUnderTest, person: Person, label: str) -> list[SentMessage]:
+    """A check-in at the clock's time with one red flag tapped."""
+    await bot.command(person, "checkin")
+    await bot.tap(person, "5")
+    await bot.tap(person, "Yes")
+    return await bot.tap(person, label)
+
+
+def _follow_ups(person: Person) -> list[SentMessage]:
+    return [m for m in person.messages if "Did you get help?" in (m.text or "")]
+
+
+async def test_es_follow_up_three_hours_after_an_emergency_and_got_help_resumes(
+    bot: BotUnderTest,
+) -> None:
+    ada = bot.api.person(7101, "Ada")
+    await enrol(bot, ada)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await _flag(bot, ada, "Both legs")
+    said = bot.clock.now()
+
+    await bot.tick_at(said + timedelta(hours=3) - timedelta(minutes=1))
+    assert _follow_ups(ada) == []
+    await bot.tick_at(said + timedelta(hours=3))
+    [asked] = _follow_ups(ada)
+    assert "both legs" in (asked.text or "")
+    assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.NO_ANSWER  # asked; no answer yet
+
+    replies = await bot.tap(ada, GOT_HELP)
+    assert texts.FOLLOW_UP_GOT_HELP in (replies[0].text or "")
+    # Held after the emergency: answering the follow-up carries the check-in on.
+    assert "That's all" in replies[-1].button_labels
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.GOT_HELP
+    assert escalation.outcome_at == bot.clock.now()
+    # Asked once per escalation, whatever comes later.
+    for hours in (1, 6, 24):
+        await bot.tick_at(said + timedelta(hours=3 + hours))
+    assert len(_follow_ups(ada)) == 1
+    await ada.press_data(asked.message_id, f"b1|0|fu:{escalation.id}:fine")
+    await bot.handle_updates()
+    assert bot.api.callback_answers[-1].text == texts.FOLLOW_UP_NOTED
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.GOT_HELP
+
+
+async def test_es_follow_up_in_quiet_hours_waits_for_0800_across_a_restart(
+    bot: BotUnderTest,
+) -> None:
+    lee = bot.api.person(7102, "Lee")
+    await enrol(bot, lee)
+    # 20:30 in London (UTC in November): three hours on is 23:30, a quiet hour.
+    bot.clock.set(datetime(2026, 11, 25, 20, 30, tzinfo=UTC))
+    await _flag(bot, lee, "Chest pain")
+    await bot.tick_at(datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
+    assert _follow_ups(lee) == []
+    await bot.restart()
+    await bot.tick_at(datetime(2026, 11, 26, 7, 59, tzinfo=UTC))
+    assert _follow_ups(lee) == []
+    await bot.tick_at(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    [asked] = _follow_ups(lee)
+    assert "chest pain" in (asked.text or "").lower()
+    await bot.restart()
+    await bot.tick_at(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert len(_follow_ups(lee)) == 1
+
+
+async def test_es_follow_up_not_yet_repeats_the_escalation_at_once(bot: BotUnderTest) -> None:
+    ada = bot.api.person(7103, "Ada")
+    await enrol(bot, ada)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await _flag(bot, ada, "Both legs")
+    await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
+
+    replies = await bot.tap(ada, NOT_YET)
+    [again] = replies
+    assert (again.text or "").startswith("🚨 This needs emergency care now.")
+    assert "Call 999 now" in (again.text or "")
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.NOT_YET
+    # "Not yet" can still become "seen" later.
+    await bot.tap(ada, GOT_HELP)
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.GOT_HELP
+
+
+async def test_es_follow_up_after_urgent_is_the_next_morning_at_the_checkin_time(
+    bot: BotUnderTest,
+) -> None:
+    bo = bot.api.person(7104, "Bo")
+    await enrol(bot, bo)
+    bot.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
+    await _flag(bot, bo, "Fever or very unwell")
+    await bot.tap(bo, "That's all")
+    await bot.tap(bo, "No")
+    await bot.tap(bo, "Skip")
+
+    await bot.tick_at(datetime(2026, 11, 26, 8, 59, tzinfo=UTC))
+    assert _follow_ups(bo) == []
+    await bot.tick_at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    [asked] = _follow_ups(bo)
+    assert "contact a doctor that day" in (asked.text or "")
+    # The follow-up is answered mid-check-in: it counts, and the check-in question stays live.
+    await bot.command(bo, "checkin")
+    replies = await bot.tap(bo, FINE)
+    assert "call 999 now" in (replies[-1].text or "")
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.FINE
+    answered = await bot.tap(bo, "4")
+    assert "Anything new" in (answered[-1].text or "")
+
+
+async def test_es_follow_up_a_newer_emergency_takes_over_a_pending_urgent_one(
+    bot: BotUnderTest,
+) -> None:
+    bo = bot.api.person(7105, "Bo")
+    await enrol(bot, bo)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await _flag(bot, bo, "Fever or very unwell")
+    bot.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    await bot.tap(bo, "Both legs")
+
+    await bot.tick_at(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
+    [asked] = _follow_ups(bo)
+    assert "both legs" in (asked.text or "")
+    assert "high temperature" in (asked.text or "").lower()
+    assert "emergency care" in (asked.text or "")
+    await bot.tap(bo, GOT_HELP)
+    # The URGENT follow-up of the next morning was taken over: never sent.
+    await bot.tick_at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    assert len(_follow_ups(bo)) == 1
+    assert {e.outcome for e in await _escalations(bot)} == {EscalationOutcome.GOT_HELP}
+    async with bot.sessions() as session:
+        owed = list(
+            await session.scalars(select(DueMessage).where(DueMessage.kind == DueKind.FOLLOW_UP))
+        )
+    assert sorted(row.status.value for row in owed) == ["cancelled", "sent"]
+
+
+async def test_es_follow_up_a_forged_answer_changes_nothing(bot: BotUnderTest) -> None:
+    ada = bot.api.person(7106, "Ada")
+    eve = bot.api.person(7107, "Eve")
+    await enrol(bot, ada)
+    await enrol(bot, eve)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await _flag(bot, ada, "Both legs")
+    await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
+    [escalation] = await _escalations(bot)
+    # Eve sends Ada's follow-up answer on a message of her own chat, and garbage.
+    own = eve.messages[-1].message_id
+    for data in (f"b1|0|fu:{escalation.id}:got_help", "b1|0|fu:x:fine", "b1|0|fu:1:no_answer"):
+        await eve.press_data(own, data)
+        await bot.handle_updates()
+        assert bot.api.callback_answers[-1].text == texts.STALE_BUTTON
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.NO_ANSWER
