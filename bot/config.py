@@ -69,6 +69,13 @@ class TelegramSettings(_EnvSettings, env_prefix="TELEGRAM_"):
         description="seconds to wait for Telegram's answer to a send before trying again, "
         "like 30 (a slower answer that succeeded is then sent twice)",
     )
+    poll_interval: float = Field(
+        default=0.05,
+        ge=0,
+        le=5,
+        description="seconds between one long poll's answer and the next poll, like 0.05: "
+        "when many people write at once, each poll then brings several updates, not one",
+    )
 
     @field_validator("bulk_rate")
     @classmethod

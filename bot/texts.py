@@ -346,7 +346,13 @@ MISTAP_CONFIRM = """Just to be sure. So you do NOT have this?
 
 {questions}
 
-If you do have it, or you are not sure, get emergency care now: call {emergency}."""
+If you do have it, or you are not sure, {advice}"""
+MISTAP_ADVICE: Mapping[Level, str] = MappingProxyType(
+    {
+        Level.EMERGENCY: "get emergency care now: call {emergency}.",
+        Level.URGENT: "contact {urgent_care} today.",
+    }
+)
 MISTAP_LABELS = {"withdraw": "Right, I don't have it", "keep": "I do have it, or I'm not sure"}
 MISTAP_WITHDRAWN = """Thanks, I've taken that answer back.
 If it does happen, tell me at once: the warning signs are in /redflags."""
@@ -409,10 +415,13 @@ def urgent_again_text(contacts: Contacts) -> str:
     )
 
 
-def mistap_text(flags: Sequence[RedFlag], contacts: Contacts) -> str:
+def mistap_text(level: Level, flags: Sequence[RedFlag], contacts: Contacts) -> str:
     """ES-MISTAP: the full question of each flag that fired, asked once more."""
     questions = "\n".join(f"• {RED_FLAG_QUESTIONS[flag]}" for flag in flags)
-    return MISTAP_CONFIRM.format(questions=questions, emergency=contacts.emergency_number)
+    advice = MISTAP_ADVICE[level].format(
+        emergency=contacts.emergency_number, urgent_care=contacts.urgent_care
+    )
+    return MISTAP_CONFIRM.format(questions=questions, advice=advice)
 
 
 def soon_text(rule_id: str) -> str:
@@ -790,3 +799,27 @@ ALERTS_LINE = "• {when} {level} {pseudonym} {rule_id}: {delivery}"
 ALERTS_SENT = "sent {when}"
 ALERTS_NOT_SENT = "NOT DELIVERED YET"
 ALERTS_NONE = "No emergency or urgent alerts so far."
+ALERTS_OUTCOME = "{delivery}; {outcome}"
+OUTCOME_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "got_help": "got help",
+        "not_yet": "not yet",
+        "fine": "fine",
+        "withdrawn": "withdrawn",
+        "no_answer": "no answer yet",
+        "pending": "follow-up due",
+    }
+)
+"""What came of an EMERGENCY or URGENT escalation, for the operators (ES-FOLLOW-UP, ES-MISTAP):
+keys of :func:`bot.insight.counts.outcome_key`."""
+STATS_OUTCOMES = "Emergency and urgent: what came of them (7 / 30 days)"
+SUMMARY_OUTCOMES: Mapping[str, str] = MappingProxyType(
+    {
+        "got_help": "Asked later, they said they had been seen.",
+        "not_yet": "Asked later, they said they had not been seen yet.",
+        "fine": "Asked later, they said they felt fine.",
+        "withdrawn": "Withdrawn: they confirmed they had tapped it by mistake.",
+        "no_answer": "Asked later whether they got help: no answer.",
+        "pending": "Not yet asked whether they got help.",
+    }
+)

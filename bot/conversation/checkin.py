@@ -21,6 +21,7 @@ from bot.conversation.flow import (
     goto,
     pain_buttons,
     question,
+    repeat,
     rows_of,
 )
 from bot.conversation.schedule_text import when_text
@@ -68,11 +69,20 @@ async def start_checkin(
         await turn.session.flush()
     elif check_in.status is CheckInStatus.ANSWERED:
         turn.say(texts.CHECKIN_REPLACES)
+    elif asking_pain(turn, check_in):
+        # One live question per person: the same question again, its buttons still live.
+        await repeat(turn, CheckinPain)
+        return
     if scheduled_at is not None:
         check_in.due_at = scheduled_at
         check_in.sent_at = turn.now
     CHECKIN.begin(turn, CheckinAnswers(check_in_id=check_in.id, episode_id=episode.id))
     await goto(turn, CheckinPain)
+
+
+def asking_pain(turn: Turn, check_in: CheckIn) -> bool:
+    """Whether the person's open question is this check-in's pain score."""
+    return turn.step == CheckinPain.name and CHECKIN.answers(turn).check_in_id == check_in.id
 
 
 async def _check_in(turn: Turn) -> CheckIn:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
-from bot.conversation import follow_up
+from bot.conversation import follow_up, mistap
 from bot.conversation.commands import nothing_asked, run_command
 from bot.conversation.flows import check_moves, step_named
 from bot.conversation.safety import hold_after_emergency
@@ -151,6 +151,9 @@ async def _button(turn: Turn) -> None:
     incoming = turn.incoming
     if follow_up.is_follow_up(incoming.button_value):
         await follow_up.answer(turn, incoming.button_value or "")
+        return
+    if mistap.is_mistap(incoming.button_value):
+        await mistap.answer(turn, incoming.button_value or "")
         return
     live = (
         turn.conversation is not None

@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care, texts
-from bot.conversation.turn import Outgoing, Turn
-from bot.db.models import DueKind, DueMessage, DueStatus, Escalation
+from bot.conversation.turn import Button, Outgoing, Turn
+from bot.db.models import CheckIn, DueKind, DueMessage, DueStatus, Episode, Escalation
 from bot.pseudonym import pseudonym
 from bot.queue.owed import Claimed, Owed, owe
 from bot.queue.plan import checkin_time_of
@@ -120,6 +120,34 @@ async def owe_follow_up(turn: Turn, level: care.Level, rows: Sequence[Escalation
     )
 
 
+async def withdraw(turn: Turn, rows: Sequence[Escalation]) -> set[str]:
+    """ES-MISTAP, confirmed: the rows stay, marked withdrawn; their flags leave the stored
+    answers (the check-in's, or the episode's enrolment flags); the operators are told. The
+    flags, for the caller to clear from answers still being kept in the conversation."""
+    flags = {row.rule_id for row in rows}
+    for row in rows:
+        row.withdrawn_at = turn.now
+    for check_in_id in {row.check_in_id for row in rows if row.check_in_id is not None}:
+        check_in = await turn.session.get(CheckIn, check_in_id)
+        if check_in is not None:
+            check_in.red_flags = [flag for flag in check_in.red_flags if flag not in flags]
+    at_enrolment = {row.episode_id for row in rows if row.check_in_id is None}
+    for episode_id in at_enrolment - {None}:
+        episode = await turn.session.get(Episode, episode_id)
+        if episode is not None:
+            episode.enrolment_red_flags = [
+                flag for flag in episode.enrolment_red_flags if flag not in flags
+            ]
+    person = turn.require_person()
+    note = texts.ADMIN_WITHDRAWN.format(
+        level=care.Level(max(row.level for row in rows)).name,
+        pseudonym=pseudonym(turn.settings, person.id, person.created_at),
+        rule_id=", ".join(sorted(flags)),
+    )
+    turn.messages.append(Outgoing(texts.MISTAP_WITHDRAWN, admin_alert=note))
+    return flags
+
+
 def repeat_escalation(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> None:
     """An escalation's message said again ("not yet" to ES-FOLLOW-UP): first in the turn,
     kept owed like any escalation, with no new row and no new operators' alert."""
@@ -127,10 +155,23 @@ def repeat_escalation(turn: Turn, level: care.Level, rows: Sequence[Escalation])
     turn.escalations.append(replace(message, escalation_ids=(), admin_alert=None))
 
 
+MISTAP = "mt:"
+"""Callback values of "I tapped this by mistake" under an URGENT message, and of its
+confirmation: ``mt:<escalation id>`` and ``mt:<escalation id>:<withdraw|keep>``
+(:mod:`bot.conversation.mistap`). Under an EMERGENCY the hold asks instead."""
+
+
 def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgoing:
     note = _operators_note(turn, level, rows)
+    # ES-MISTAP under URGENT: its own button, live whatever the conversation asks meanwhile.
+    buttons = (
+        ((Button(texts.HOLD_LABELS["mistap"], f"{MISTAP}{rows[-1].id}"),),)
+        if level is care.Level.URGENT
+        else ()
+    )
     return Outgoing(
         texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
+        buttons=buttons,
         escalation_ids=tuple(row.id for row in rows),
         # EMERGENCY and URGENT reach the operators as soon as they are said.
         admin_alert=note if level >= care.Level.URGENT else None,

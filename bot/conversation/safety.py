@@ -24,6 +24,7 @@ from sqlalchemy import select
 from bot import care, texts
 from bot.conversation.checkin import CHECKIN
 from bot.conversation.enrolment import ENROLMENT
+from bot.conversation.escalate import withdraw
 from bot.conversation.flow import (
     END,
     RESUME,
@@ -38,8 +39,7 @@ from bot.conversation.flow import (
     repeat,
 )
 from bot.conversation.turn import Button, Outgoing, Turn
-from bot.db.models import CheckIn, Escalation, EscalationOutcome
-from bot.pseudonym import pseudonym
+from bot.db.models import Escalation, EscalationOutcome
 
 HOLD_LIMIT = timedelta(hours=24)
 """ES-HOLD: how long routine messages wait for a person held after an emergency."""
@@ -166,7 +166,7 @@ class MistapConfirm(Step):
     name = "emergency_mistap"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        text = texts.mistap_text(_flags(SAFETY.answers(turn)), turn.contacts)
+        text = texts.mistap_text(care.Level.EMERGENCY, _flags(SAFETY.answers(turn)), turn.contacts)
         labels = texts.MISTAP_LABELS
         buttons = ((Button(labels["withdraw"], "withdraw"),), (Button(labels["keep"], "keep"),))
         return question(turn, text, buttons)
@@ -182,34 +182,27 @@ class MistapConfirm(Step):
 
 
 async def _withdraw(turn: Turn) -> None:
-    """The escalation stays, marked withdrawn; the flag leaves the answer; operators are told."""
+    """ES-MISTAP confirmed under an EMERGENCY: withdrawn, and the exchange carries on."""
     answers = SAFETY.answers(turn)
     rows = list(
         await turn.session.scalars(
             select(Escalation).where(Escalation.id.in_(answers.escalation_ids))
         )
     )
-    for row in rows:
-        row.withdrawn_at = turn.now
-    flags = set(answers.flags)
-    for check_in_id in {row.check_in_id for row in rows if row.check_in_id is not None}:
-        check_in = await turn.session.get(CheckIn, check_in_id)
-        if check_in is not None:
-            check_in.red_flags = [flag for flag in check_in.red_flags if flag not in flags]
-    kept = dict(answers.resume_answers)
-    for key in ("flags", "group_chosen"):  # enrolment's flags, until its episode is written
+    flags = await withdraw(turn, rows)
+    answers.resume_answers = without_flags(answers.resume_answers, flags)
+    SAFETY.keep(turn, answers)
+    await resume(turn, intro=None)
+
+
+def without_flags(answers: dict[str, Any], flags: set[str]) -> dict[str, Any]:
+    """Enrolment's kept answers without ``flags`` (its flags live there until the episode is
+    written); any other flow's answers unchanged."""
+    kept = dict(answers)
+    for key in ("flags", "group_chosen"):
         if isinstance(kept.get(key), list):
             kept[key] = [flag for flag in kept[key] if flag not in flags]
-    answers.resume_answers = kept
-    SAFETY.keep(turn, answers)
-    person = turn.require_person()
-    note = texts.ADMIN_WITHDRAWN.format(
-        level=care.Level.EMERGENCY.name,
-        pseudonym=pseudonym(turn.settings, person.id, person.created_at),
-        rule_id=", ".join(sorted(flags)),
-    )
-    turn.messages.append(Outgoing(texts.MISTAP_WITHDRAWN, admin_alert=note))
-    await resume(turn, intro=None)
+    return kept
 
 
 SAFETY = Flow(

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot import care, texts
 from bot.conversation import follow_up
-from bot.conversation.checkin import CHECKIN, CheckinPain, start_checkin
+from bot.conversation.checkin import CHECKIN, CheckinPain, asking_pain, start_checkin
 from bot.conversation.escalate import escalate, render_undelivered
 from bot.conversation.flow import repeat
 from bot.conversation.safety import holding
@@ -74,9 +74,14 @@ async def _checkin(turn: Turn, row: Claimed) -> None:
     # A prompt that comes late (after downtime) asks about today, never about a past day.
     existing = await repository.check_in_for_slot(turn.session, episode.id, today)
     answered = existing is not None and existing.status is CheckInStatus.ANSWERED
-    # ES-HOLD: no prompt while held after an emergency; the day is not counted as missed.
-    asked = not answered and not await holding(turn)
-    if asked:
+    # One live question per person: today's pain question already open (/checkin just
+    # before) is the prompt; it is not asked twice. ES-HOLD: no prompt while held after an
+    # emergency; the day is not counted as missed.
+    open_already = existing is not None and not answered and asking_pain(turn, existing)
+    asked = not answered and (open_already or not await holding(turn))
+    if open_already and existing is not None:
+        existing.due_at = existing.due_at or row.due_at
+    elif asked:
         await start_checkin(turn, episode, scheduled_at=row.due_at)
     owed = []
     following = next_slot(person, episode, turn.now, {today})

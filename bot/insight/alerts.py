@@ -19,6 +19,7 @@ from bot import texts
 from bot.care import Level
 from bot.config import Settings
 from bot.db.models import Escalation, Person
+from bot.insight.counts import outcome_key
 from bot.pseudonym import pseudonymiser
 
 ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
@@ -32,6 +33,8 @@ class Alert:
     created_at: datetime
     sent_at: datetime | None
     """When Telegram accepted the message to the person; None while it is still owed."""
+    outcome: str
+    """What came of it: a key of :data:`bot.texts.OUTCOME_LABELS`."""
 
 
 async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 20) -> list[Alert]:
@@ -44,6 +47,8 @@ async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 
             Escalation.level,
             Escalation.created_at,
             Escalation.sent_at,
+            Escalation.outcome,
+            Escalation.withdrawn_at,
         )
         .join(Person, Person.id == Escalation.person_id)
         .where(Escalation.level.in_([int(level) for level in ALERT_LEVELS]))
@@ -52,8 +57,17 @@ async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 
     )
     of = pseudonymiser(settings)
     return [
-        Alert(of(person_id, enrolled_at), rule_id, Level(level), created_at, sent_at)
-        for person_id, enrolled_at, rule_id, level, created_at, sent_at in rows.tuples()
+        Alert(
+            of(person_id, enrolled_at),
+            rule_id,
+            Level(level),
+            created_at,
+            sent_at,
+            outcome_key(outcome, withdrawn_at is not None),
+        )
+        for person_id, enrolled_at, rule_id, level, created_at, sent_at, outcome, withdrawn_at in (
+            rows.tuples()
+        )
     ]
 
 
@@ -76,7 +90,9 @@ def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
                 level=alert.level.name,
                 pseudonym=alert.pseudonym,
                 rule_id=alert.rule_id,
-                delivery=delivery,
+                delivery=texts.ALERTS_OUTCOME.format(
+                    delivery=delivery, outcome=texts.OUTCOME_LABELS[alert.outcome]
+                ),
             )
         )
     while len(lines) > 2 and sum(len(line) + 1 for line in lines) > MessageLimit.MAX_TEXT_LENGTH:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import care, texts
-from bot.db.models import CheckIn, Episode, Escalation
+from bot.db.models import CheckIn, Episode, Escalation, EscalationOutcome
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -73,6 +73,37 @@ async def escalations_between(
         .group_by(Escalation.level, Escalation.rule_id)
     )
     return {(care.Level(level), str(rule_id)): int(n) for level, rule_id, n in rows.tuples()}
+
+
+OUTCOME_KEYS = ("got_help", "not_yet", "fine", "withdrawn", "no_answer", "pending")
+"""What came of an EMERGENCY or URGENT escalation, in the order the operators read them."""
+FOLLOWED_UP = [int(level) for level in care.FOLLOWED_UP_LEVELS]
+
+
+def outcome_key(outcome: EscalationOutcome | str | None, withdrawn: bool) -> str:
+    """One of :data:`OUTCOME_KEYS`: withdrawn (ES-MISTAP) first, else the follow-up's answer,
+    else ``pending`` (not asked yet)."""
+    if withdrawn:
+        return "withdrawn"
+    return EscalationOutcome(outcome).value if outcome is not None else "pending"
+
+
+async def outcomes_between(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
+    """EMERGENCY and URGENT escalations created in ``[start, end)``, by outcome."""
+    withdrawn = Escalation.withdrawn_at.is_not(None)
+    rows = await session.execute(
+        select(Escalation.outcome, withdrawn, func.count())
+        .where(
+            Escalation.created_at >= start,
+            Escalation.created_at < end,
+            Escalation.level.in_(FOLLOWED_UP),
+        )
+        .group_by(Escalation.outcome, withdrawn)
+    )
+    counts = dict.fromkeys(OUTCOME_KEYS, 0)
+    for outcome, was_withdrawn, n in rows.tuples():
+        counts[outcome_key(outcome, bool(was_withdrawn))] += int(n)
+    return counts
 
 
 def by_level(escalations: Mapping[tuple[care.Level, str], int]) -> dict[care.Level, int]:

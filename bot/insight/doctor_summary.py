@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from telegram.constants import MessageLimit
 
 from bot import texts
+from bot.care import FOLLOWED_UP_LEVELS
 from bot.care.redflags import RedFlag
 from bot.care.rules import rule
 from bot.care.trend import pain_change
@@ -258,13 +259,16 @@ def escalation_reason(rule_id: str) -> str:
 
 def _escalation_line(history: PainHistory, mark: EscalationMark) -> str:
     local = mark.at.astimezone(history.tz)
-    return texts.SUMMARY_ESCALATION.format(
+    line = texts.SUMMARY_ESCALATION.format(
         date=local.date().isoformat(),
         time=local.strftime("%H:%M"),
         advice=texts.LEVEL_ADVICE[mark.level],
         reason=escalation_reason(mark.rule_id),
         rule_id=mark.rule_id,
     )
+    if mark.level in FOLLOWED_UP_LEVELS:
+        line = f"{line} {texts.SUMMARY_OUTCOMES[mark.outcome]}"
+    return line
 
 
 def _escalations_section(history: PainHistory) -> Section:

@@ -40,13 +40,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import String, Text, cast, func, select, type_coerce
+from sqlalchemy import String, Text, case, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.engine import create_engine, read_only_connection, reading, session_factory
 from bot.db.functions import iso_utc
 from bot.db.models import CheckIn, Episode, Escalation, Person
+from bot.insight.counts import FOLLOWED_UP
 from bot.pseudonym import pseudonymiser
 
 COLUMNS = (
@@ -64,8 +65,11 @@ COLUMNS = (
     "walked",
     "red_flags",
     "escalations",
+    "escalation_outcomes",
 )
-"""The header row. Times are UTC (ISO 8601 with Z); lists of rule ids are joined with ';'."""
+"""The header row. Times are UTC (ISO 8601 with Z); lists of rule ids are joined with ';'.
+``escalation_outcomes``: for each EMERGENCY or URGENT escalation, ``RULE=outcome`` (got_help,
+not_yet, fine, withdrawn, no_answer, pending), joined with ';'."""
 
 OWNER_ONLY = 0o600
 TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
@@ -132,6 +136,20 @@ def _statement() -> Any:
         select(
             Escalation.check_in_id,
             func.aggregate_strings(Escalation.rule_id, ";").label("rule_ids"),
+            func.aggregate_strings(
+                case(
+                    (
+                        Escalation.level.in_(FOLLOWED_UP),
+                        Escalation.rule_id
+                        + "="
+                        + case(
+                            (Escalation.withdrawn_at.is_not(None), "withdrawn"),
+                            else_=func.coalesce(type_coerce(Escalation.outcome, String), "pending"),
+                        ),
+                    ),
+                ),
+                ";",
+            ).label("outcomes"),
         )
         .where(Escalation.check_in_id.is_not(None))
         .group_by(Escalation.check_in_id)
@@ -154,6 +172,7 @@ def _statement() -> Any:
             CheckIn.walked,
             cast(CheckIn.red_flags, Text),
             fired.c.rule_ids,
+            fired.c.outcomes,
         )
         .join(episodes, episodes.c.id == CheckIn.episode_id)
         .join(Person, Person.id == CheckIn.person_id)
@@ -182,7 +201,7 @@ async def write_csv(session: AsyncSession, settings: Settings, text: TextIO) -> 
     result = await connection.stream(_statement().execution_options(yield_per=PARTITION_ROWS))
     async for partition in result.partitions():
         out: list[Sequence[Any]] = []
-        for person_id, created_at, *middle, walked, red_flags, rule_ids in partition:
+        for person_id, created_at, *middle, walked, red_flags, rule_ids, outcomes in partition:
             if person_id != last_person:  # rows come person by person: one HMAC each
                 last_person, last_pseudonym = person_id, of(person_id, created_at)
             out.append(
@@ -192,6 +211,7 @@ async def write_csv(session: AsyncSession, settings: Settings, text: TextIO) -> 
                     _WALKED[walked],
                     _rule_ids(red_flags),
                     _rule_ids(rule_ids),
+                    _rule_ids(outcomes),
                 )
             )
         writer.writerows(out)

@@ -23,6 +23,7 @@ from bot.care.levels import Level
 from bot.care.phases import ICE_PERIOD, Phase, Protocol, phase_at
 from bot.care.severity import EXPECTED_RECOVERY, Severity
 from bot.db.models import CheckIn, CheckInStatus, Episode, Escalation, Person
+from bot.insight.counts import outcome_key
 
 SECONDS_PER_DAY = 86_400
 
@@ -47,6 +48,8 @@ class EscalationMark:
     at: datetime
     level: Level
     rule_id: str
+    outcome: str = "pending"
+    """What came of it (EMERGENCY and URGENT): a key of :data:`bot.texts.SUMMARY_OUTCOMES`."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,13 @@ async def load_pain_history(
         baseline_at=episode.started_at,
         points=points,
         escalations=tuple(
-            EscalationMark(row.created_at, Level(row.level), row.rule_id) for row in escalations
+            EscalationMark(
+                row.created_at,
+                Level(row.level),
+                row.rule_id,
+                outcome_key(row.outcome, row.withdrawn_at is not None),
+            )
+            for row in escalations
         ),
         now=now,
         recovered_at=episode.recovered_at,

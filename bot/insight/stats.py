@@ -42,12 +42,14 @@ from bot.db.engine import read_only_connection
 from bot.db.functions import whole_days_between
 from bot.db.models import CheckIn, CheckInStatus, Episode, Person, PersonStatus
 from bot.insight.counts import (
+    OUTCOME_KEYS,
     CheckInCounts,
     by_level,
     checkins_between,
     enrolled_between,
     escalations_between,
     local_midnight,
+    outcomes_between,
 )
 
 PAIN_DAYS = (0, 7, 14)
@@ -124,6 +126,9 @@ class Stats:
     checkins_7d: CheckInCounts
     escalations_7d: Escalations
     escalations_30d: Escalations
+    outcomes_7d: Mapping[str, int]
+    """EMERGENCY and URGENT escalations by what came of them (keys of OUTCOME_KEYS)."""
+    outcomes_30d: Mapping[str, int]
     median_pain: Mapping[int, Median]
     """By day after onset: :data:`PAIN_DAYS`."""
     median_recovery_days: Mapping[Severity, Median]
@@ -198,6 +203,8 @@ async def collect_stats(session: AsyncSession, now: datetime, zone: ZoneInfo) ->
         checkins_7d=await checkins_between(session, week_start, tomorrow),
         escalations_7d=Escalations.of(await escalations_between(session, week_start, tomorrow)),
         escalations_30d=Escalations.of(await escalations_between(session, month_start, tomorrow)),
+        outcomes_7d=MappingProxyType(await outcomes_between(session, week_start, tomorrow)),
+        outcomes_30d=MappingProxyType(await outcomes_between(session, month_start, tomorrow)),
         median_pain=MappingProxyType({day: median_of(pain[day]) for day in PAIN_DAYS}),
         median_recovery_days=MappingProxyType(
             {severity: median_of(recovery_days[severity]) for severity in Severity}
@@ -275,6 +282,15 @@ def format_stats(stats: Stats) -> str:
             lines.append(texts.STATS_RULES_MORE.format(more=len(rules) - _RULE_LINES))
     else:
         lines.append(texts.STATS_RULES_NONE)
+    lines += ["", texts.STATS_OUTCOMES]
+    lines += [
+        texts.STATS_ESCALATION_LINE.format(
+            label=texts.OUTCOME_LABELS[key],
+            week=number(stats.outcomes_7d[key]),
+            month=number(stats.outcomes_30d[key]),
+        )
+        for key in OUTCOME_KEYS
+    ]
     lines += ["", texts.STATS_PAIN]
     lines += [
         texts.STATS_PAIN_LINE.format(day=day, median=_median(median), count=number(median.count))

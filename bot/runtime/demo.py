@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot import texts
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
@@ -54,7 +55,7 @@ RECOVERY = (
     Day(6, note="Stiff getting out of bed"),
     Day(6),
     Day(5, walked=False),
-    Day(5, new_flag="Worse at night or at rest"),
+    Day(5, new_flag="Both legs"),
     Day(4),
     Day(4, note="Back at my desk, taking breaks"),
     Day(3),
@@ -66,7 +67,10 @@ RECOVERY = (
     Day(1),
     Day(0),
 )
-"""A moderate strain settling over two weeks, with one worrying night on day 4."""
+"""A moderate strain settling over two weeks, with one worrying evening on day 4: tingling in
+both legs, an emergency; the check-in is held until the person says they have been seen."""
+HELD = "held"
+"""What :func:`_check_in` returns when an emergency stopped the check-in (ES-HOLD)."""
 
 
 class Transcript:
@@ -161,15 +165,22 @@ async def _enrol(chat: Transcript) -> None:
     await chat.tap("09:00 (usual)")
 
 
-async def _check_in(chat: Transcript, day: Day) -> bool:
-    """Answer the check-in the bot just asked; True once it says this looks like recovery."""
+async def _check_in(chat: Transcript, day: Day) -> bool | str:
+    """Answer the check-in the bot just asked; True once it says this looks like recovery,
+    :data:`HELD` when an emergency stopped it."""
     await chat.tap(str(day.pain))
     if day.new_flag is None:
         await chat.tap("No")
-    else:
-        await chat.tap("Yes")
-        await chat.tap(day.new_flag)
-        await chat.tap("That's all")
+        return await _finish(chat, day)
+    await chat.tap("Yes")
+    replies = await chat.tap(day.new_flag)
+    if replies and replies[-1].button(texts.HOLD_LABELS["carry"]) is not None:
+        return HELD
+    await chat.tap("That's all")
+    return await _finish(chat, day)
+
+
+async def _finish(chat: Transcript, day: Day) -> bool:
     await chat.tap("Yes" if day.walked else "No")
     replies = await (chat.say(day.note) if day.note else chat.tap("Skip"))
     return any("looks like recovery" in (message.text or "") for message in replies)
@@ -178,13 +189,26 @@ async def _check_in(chat: Transcript, day: Day) -> bool:
 async def _follow(chat: Transcript, dispatcher: Dispatcher, clock: ManualClock) -> None:
     """Jump the clock from one owed message to the next and let the due queue send it."""
     script = iter(RECOVERY)
+    held: Day | None = None
     while (due_at := await dispatcher.next_due()) is not None:
         moment = clock.set(due_at).astimezone(ZONE)
         chat.heading(f"{moment:%A} {moment.day} {moment:%B}, {moment:%H:%M}")
         asked = await chat.scheduled(dispatcher.tick())
-        if any((message.text or "").startswith("Check-in, day") for message in asked):
+        if held is not None and any("Did you get help?" in (m.text or "") for m in asked):
+            # ES-FOLLOW-UP, three hours on: seen by someone, so the check-in carries on.
+            await chat.tap(texts.FOLLOW_UP_LABELS["got_help"])
+            await chat.tap("That's all")
+            if await _finish(chat, held):
+                return
+            held = None
+        elif any((message.text or "").startswith("Check-in, day") for message in asked):
             day = next(script, None)
-            if day is None or await _check_in(chat, day):
+            if day is None:
+                return
+            done = await _check_in(chat, day)
+            if done == HELD:
+                held = day
+            elif done:
                 return
 
 

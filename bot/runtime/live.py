@@ -23,7 +23,9 @@ async def run_polling(settings: Settings) -> None:
         scheduler = process.scheduler()
         async with application:
             await application.start()
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await updater.start_polling(
+                poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
+            )
             process.sender.start()
             scheduler.start()
             try:

@@ -252,3 +252,77 @@ async def test_tr_persist_42_at_enrolment_is_said_exactly_once(bot: BotUnderTest
     async with bot.sessions() as session:
         owed = list(await session.scalars(select(OutboxMessage)))
     assert all(row.status.value == "sent" for row in owed)
+
+
+async def test_es_mistap_under_urgent_is_asked_once_more_and_withdrawn_on_confirmation(
+    bot: BotUnderTest,
+) -> None:
+    bo = bot.api.person(7009, "Bo")
+    await enrol(bot, bo)
+    bot.clock.advance(timedelta(days=2))
+    await bot.command(bo, "checkin")
+    await bot.tap(bo, "4")
+    await bot.tap(bo, "Yes")
+    [urgent, flags] = await bot.tap(bo, "Fever or very unwell")
+    assert "That's all" in flags.button_labels
+    assert urgent.button_labels == [MISTAP]
+    # The check-in goes on; the URGENT message's button stays live meanwhile.
+    await bot.tap(bo, "That's all")
+    asked = await bot.tap(bo, MISTAP)
+    assert texts.RED_FLAG_QUESTIONS[RedFlag.FEVER] in (asked[-1].text or "")
+    assert "contact NHS 111 today" in (asked[-1].text or "")
+    # "I do have it" repeats the URGENT message and withdraws nothing.
+    repeated = await bot.tap(bo, texts.MISTAP_LABELS["keep"])
+    assert (repeated[0].text or "").startswith("❗ Please contact a doctor today.")
+    [escalation] = await _escalations(bot)
+    assert escalation.withdrawn_at is None
+
+    await bot.tap(bo, MISTAP)
+    resumed = await bot.tap(bo, texts.MISTAP_LABELS["withdraw"])
+    assert texts.MISTAP_WITHDRAWN in (resumed[0].text or "")
+    assert resumed[-1].button_labels == ["Yes", "No"]  # the walk question, asked again
+    [escalation] = await _escalations(bot)
+    assert escalation.withdrawn_at == bot.clock.now()
+    async with bot.sessions() as session:
+        check_in = await session.get(CheckIn, escalation.check_in_id)
+    assert check_in is not None
+    assert check_in.red_flags == []
+    assert "WITHDRAWN: URGENT" in bot.admin_messages[-1]
+    # Withdrawn: the closing reply is an ordinary one, and no follow-up comes.
+    await bot.tap(bo, "No")
+    closing = await bot.tap(bo, "Skip")
+    assert "Please remember" not in "\n".join(m.text or "" for m in closing)
+    bot.clock.advance(timedelta(days=1))
+    await bot.tick()
+    assert not any("Did you get help?" in (m.text or "") for m in bo.messages)
+
+
+async def test_one_live_question_when_checkin_meets_the_scheduled_prompt(
+    bot: BotUnderTest,
+) -> None:
+    cy = bot.api.person(7010, "Cy")
+    await enrol(bot, cy)
+    async with bot.sessions() as session:
+        due = await session.scalar(
+            select(DueMessage.due_at)
+            .where(DueMessage.kind == DueKind.CHECKIN)
+            .order_by(DueMessage.due_at)
+        )
+    assert due is not None
+    # /checkin a minute before the prompt is due, and again: the same question, still live.
+    bot.clock.set(due - timedelta(minutes=1))
+    [first] = await bot.command(cy, "checkin")
+    [again] = await bot.command(cy, "checkin")
+    assert first.text == again.text
+    assert first.reply_markup == again.reply_markup  # the same question number: both live
+    # The prompt comes due behind it: no second question.
+    bot.clock.set(due)
+    await bot.tick()
+    assert cy.messages[-1] is again
+    # A tap on the first copy is taken at once.
+    replies = await bot.tap(cy, "5")
+    assert "Anything new" in (replies[-1].text or "")
+    async with bot.sessions() as session:
+        check_in = await session.scalar(select(CheckIn).where(CheckIn.pain == 5))
+    assert check_in is not None
+    assert check_in.due_at == due  # the day's prompt, answered: it counts as owed

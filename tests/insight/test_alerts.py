@@ -49,13 +49,36 @@ async def test_the_alert_lines(session: AsyncSession, settings: Settings) -> Non
     first = pseudonym(settings, 1, ONSET)
     assert message.splitlines()[:3] == [
         "Latest emergency and urgent alerts, newest first (America/New_York):",
-        f"• 25 Nov 00:20 EMERGENCY {first} RF-LEGS-BOTH: NOT DELIVERED YET",
-        f"• 25 Nov 00:20 EMERGENCY {first} RF-CHEST: sent 00:20",
+        f"• 25 Nov 00:20 EMERGENCY {first} RF-LEGS-BOTH: NOT DELIVERED YET; follow-up due",
+        f"• 25 Nov 00:20 EMERGENCY {first} RF-CHEST: sent 00:20; got help",
     ]
     assert len(message.splitlines()) == 7
     for telegram_id in TELEGRAM_IDS.values():
         assert str(telegram_id) not in message
         assert str(telegram_id + 5_000_000) not in message
+
+
+async def test_each_alert_says_what_came_of_it_es_follow_up_and_es_mistap(
+    session: AsyncSession, settings: Settings
+) -> None:
+    alerts = await latest_alerts(session, settings)
+    assert [(a.rule_id, a.outcome) for a in alerts] == [
+        ("RF-LEGS-BOTH", "pending"),
+        ("RF-CHEST", "got_help"),
+        ("RF-FEVER", "no_answer"),
+        ("RF-CHEST", "not_yet"),
+        ("RF-NIGHT", "withdrawn"),
+        ("RF-CHEST", "fine"),
+    ]
+    lines = format_alerts(alerts, ZONE).splitlines()[1:]
+    assert [line.rsplit("; ", 1)[1] for line in lines] == [
+        "follow-up due",
+        "got help",
+        "no answer yet",
+        "not yet",
+        "withdrawn",
+        "fine",
+    ]
 
 
 async def test_no_alerts_says_so(empty_session: AsyncSession, settings: Settings) -> None:

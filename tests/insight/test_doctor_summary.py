@@ -87,10 +87,11 @@ def test_escalations_are_listed_with_local_date_time_rule_and_reason(
     heading = _lines(summary_words).index(texts.SUMMARY_ESCALATIONS_HEADING)
     assert _lines(summary_words)[heading + 1 : heading + 4] == [
         "2026-03-02 10:10: told to see a doctor that day. Reason: Worse at night or at rest"
-        " (RF-NIGHT).",
+        " (RF-NIGHT). Asked later, they said they had been seen.",
         "2026-03-02 10:20: told to see a doctor or physiotherapist within days. Reason: Aged 50"
         " or over, with a first episode of back pain (RF-AGE-50).",
-        "2026-03-05 21:30: told to see a doctor that day. Reason: Fever or very unwell (RF-FEVER).",
+        "2026-03-05 21:30: told to see a doctor that day. Reason: Fever or very unwell (RF-FEVER)."
+        " Asked later whether they got help: no answer.",
     ]
 
 

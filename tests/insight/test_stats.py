@@ -83,6 +83,23 @@ async def test_every_figure_matches_the_hand_worked_answer(session: AsyncSession
         ("TR-WORSE", 1),
     ]
     assert stats.escalations_30d.total == 8
+    # ES-FOLLOW-UP and ES-MISTAP: what came of the emergency and urgent ones.
+    assert dict(stats.outcomes_7d) == {
+        "got_help": 1,
+        "not_yet": 0,
+        "fine": 0,
+        "withdrawn": 0,
+        "no_answer": 1,
+        "pending": 1,
+    }
+    assert dict(stats.outcomes_30d) == {
+        "got_help": 1,
+        "not_yet": 1,
+        "fine": 0,  # the one that said fine is older than 30 days
+        "withdrawn": 1,
+        "no_answer": 1,
+        "pending": 1,
+    }
 
     assert dict(stats.median_pain) == {0: Median(5, 5), 7: Median(4, 3), 14: Median(2, 4)}
     assert dict(stats.median_recovery_days) == {
@@ -127,6 +144,12 @@ async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSess
         "• soon: 2 / 3",
         "• RF-CHEST: 1 / 2",
         "• TR-WORSE: 0 / 1",
+        "Emergency and urgent: what came of them (7 / 30 days)",
+        "• got help: 1 / 1",
+        "• not yet: 0 / 1",
+        "• withdrawn: 0 / 1",
+        "• no answer yet: 1 / 1",
+        "• follow-up due: 1 / 1",
         "• day 0: 5 (5 answers)",
         "• day 14: 2 (4 answers)",
         "• mild: 9 (1 recovered; expected 7-14)",

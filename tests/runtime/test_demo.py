@@ -13,7 +13,13 @@ async def test_the_demo_follows_a_person_to_recovery(tmp_path: Path) -> None:
     transcript = "\n".join(lines)
     assert "👤 /start physio-demo" in transcript
     assert "🤖 You're all set." in transcript
-    assert "🤖 ❗ Please contact a doctor today." in transcript
+    # Day 4: an emergency holds the check-in (ES-HOLD); three hours on, "did you get help?"
+    # (ES-FOLLOW-UP): seen by someone, and the check-in carries on where it stopped.
+    held = transcript.index("🤖 🚨 This needs emergency care now.")
+    asked = transcript.index("Did you get help?", held)
+    answered = transcript.index("👤 (taps) Yes, I've been seen", asked)
+    assert transcript.index("👤 (taps) That's all", answered) > answered
+    assert "Thanks, that's saved." not in transcript[held:asked]
     assert "Pain 4: 2 points better than when you started." in transcript
     assert "Your pain has settled: time to start strengthening." in transcript
     assert "🎉 Your pain has been 0 or 1 three check-ins in a row." in transcript

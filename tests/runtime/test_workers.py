@@ -47,6 +47,9 @@ async def bot_process(api: FakeTelegram, database_url: str) -> AsyncIterator[Non
         DATABASE_URL=database_url,
         DEFAULT_TIMEZONE="Europe/London",
         TELEGRAM_RATE_LIMITS="false",
+        # Poll again at once: an update it fetched is confirmed (by the next poll's offset)
+        # before the test takes the next one for the other process.
+        TELEGRAM_POLL_INTERVAL="0",
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=REPO

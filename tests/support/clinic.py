@@ -21,6 +21,7 @@ from bot.db.models import (
     Episode,
     EpisodeStatus,
     Escalation,
+    EscalationOutcome,
     Person,
     PersonStatus,
 )
@@ -114,6 +115,8 @@ def _escalation(
     *,
     check_in_id: int | None = None,
     sent: bool = True,
+    outcome: EscalationOutcome | None = None,
+    withdrawn: bool = False,
 ) -> Escalation:
     return Escalation(
         id=escalation_id,
@@ -125,6 +128,9 @@ def _escalation(
         facts={},
         created_at=created_at,
         sent_at=created_at + timedelta(seconds=2) if sent else None,
+        outcome=outcome,
+        outcome_at=created_at + timedelta(hours=3) if outcome is not None else None,
+        withdrawn_at=created_at + timedelta(minutes=1) if withdrawn else None,
     )
 
 
@@ -235,7 +241,13 @@ async def store_history(session: AsyncSession) -> None:
         [
             # Today, one check-in, two red flags; the second message not delivered yet.
             _escalation(
-                1, 1, "RF-CHEST", Level.EMERGENCY, TODAY + timedelta(minutes=20), check_in_id=11
+                1,
+                1,
+                "RF-CHEST",
+                Level.EMERGENCY,
+                TODAY + timedelta(minutes=20),
+                check_in_id=11,
+                outcome=EscalationOutcome.GOT_HELP,
             ),
             _escalation(
                 2,
@@ -246,15 +258,32 @@ async def store_history(session: AsyncSession) -> None:
                 check_in_id=11,
                 sent=False,
             ),
-            _escalation(3, 2, "RF-FEVER", Level.URGENT, WEEK),  # first instant of the 7 days
+            # The first instant of the 7 days; followed up, no answer.
+            _escalation(3, 2, "RF-FEVER", Level.URGENT, WEEK, outcome=EscalationOutcome.NO_ANSWER),
             _escalation(4, 2, "TR-WORSE", Level.SOON, WEEK - timedelta(seconds=1)),  # 30 days only
-            _escalation(5, 3, "RF-NIGHT", Level.URGENT, MONTH + timedelta(minutes=30)),
-            _escalation(6, 4, "RF-CHEST", Level.EMERGENCY, MONTH - timedelta(minutes=30)),  # out
+            _escalation(
+                5, 3, "RF-NIGHT", Level.URGENT, MONTH + timedelta(minutes=30), withdrawn=True
+            ),
+            _escalation(  # out of the 30 days
+                6,
+                4,
+                "RF-CHEST",
+                Level.EMERGENCY,
+                MONTH - timedelta(minutes=30),
+                outcome=EscalationOutcome.FINE,
+            ),
             _escalation(
                 7, 3, "TR-NO-IMPROVE-14", Level.SOON, datetime(2026, 11, 20, 10, tzinfo=UTC)
             ),
             _escalation(8, 6, "RF-AGE-50", Level.SOON, datetime(2026, 11, 21, 10, tzinfo=UTC)),
-            _escalation(9, 4, "RF-CHEST", Level.EMERGENCY, datetime(2026, 11, 10, 10, tzinfo=UTC)),
+            _escalation(
+                9,
+                4,
+                "RF-CHEST",
+                Level.EMERGENCY,
+                datetime(2026, 11, 10, 10, tzinfo=UTC),
+                outcome=EscalationOutcome.NOT_YET,
+            ),
         ]
     )
     await session.flush()

@@ -18,6 +18,7 @@ from bot.db.models import (
     Episode,
     EpisodeStatus,
     Escalation,
+    EscalationOutcome,
     Person,
     PersonStatus,
 )
@@ -171,6 +172,10 @@ async def seed_episode(session: AsyncSession) -> tuple[Person, Episode]:
                 facts={},
                 created_at=at,
                 sent_at=at,
+                # ES-FOLLOW-UP: the night pain was seen by someone; the fever was not answered.
+                outcome={"RF-NIGHT": EscalationOutcome.GOT_HELP}.get(
+                    rule_id, EscalationOutcome.NO_ANSWER if level is Level.URGENT else None
+                ),
             )
         )
     session.add(
