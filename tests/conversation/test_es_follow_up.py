@@ -3,6 +3,8 @@ right local time, once per escalation, across restarts, and stores the answer.""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +14,9 @@ from bot import texts
 from bot.db.models import DueKind, DueMessage, Escalation, EscalationOutcome
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
+from bot.insight.export import COLUMNS
 from tests.support.enrol import enrol
-from tests.support.harness import BotUnderTest
+from tests.support.harness import ADMIN_USER, BotUnderTest
 
 pytestmark = pytest.mark.each_database
 
@@ -185,3 +188,26 @@ async def test_es_follow_up_a_forged_answer_changes_nothing(bot: BotUnderTest) -
         assert bot.api.callback_answers[-1].text == texts.STALE_BUTTON
     [escalation] = await _escalations(bot)
     assert escalation.outcome is EscalationOutcome.NO_ANSWER
+
+
+async def test_es_follow_up_answers_reach_the_operators_alerts_stats_and_export(
+    bot: BotUnderTest,
+) -> None:
+    ada = bot.api.person(7108, "Ada")
+    await enrol(bot, ada)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await _flag(bot, ada, "Both legs")
+    admin = bot.api.person(ADMIN_USER, "Admin")
+    [before] = await bot.command(admin, "alerts")
+    assert (before.text or "").splitlines()[1].endswith("; follow-up due")
+
+    await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
+    await bot.tap(ada, GOT_HELP)
+    [after] = await bot.command(admin, "alerts")
+    assert (after.text or "").splitlines()[1].endswith("; got help")
+    _picture, figures = await bot.command(admin, "stats")
+    assert "• got help: 1 / 1" in (figures.text or "").splitlines()
+    [document] = await bot.command(admin, "export")
+    rows = list(csv.reader(io.StringIO((document.file_bytes or b"").decode())))
+    outcomes = [row[COLUMNS.index("escalation_outcomes")] for row in rows[1:]]
+    assert "RF-LEGS-BOTH=got_help" in outcomes

@@ -326,3 +326,28 @@ async def test_one_live_question_when_checkin_meets_the_scheduled_prompt(
         check_in = await session.scalar(select(CheckIn).where(CheckIn.pain == 5))
     assert check_in is not None
     assert check_in.due_at == due  # the day's prompt, answered: it counts as owed
+
+
+async def test_es_hold_urgent_at_enrolment_ends_on_the_urgent_advice(bot: BotUnderTest) -> None:
+    ivy = bot.api.person(7011, "Ivy")
+    await bot.command(ivy, "start")
+    for label in ("I agree", "16 to 49", "No, first time"):
+        await bot.tap(ivy, label)
+    while "Had cancer" not in ivy.messages[-1].button_labels:
+        await bot.tap(ivy, "None of these")
+    urgent = await bot.tap(ivy, "Had cancer")
+    assert (urgent[0].text or "").startswith("❗ Please contact a doctor today.")
+    await bot.tap(ivy, "That's all")
+    while "None of these" in ivy.messages[-1].button_labels:
+        await bot.tap(ivy, "None of these")
+    for label in ("In the last few hours", "Lifting or bending", "6", "Only some"):
+        await bot.tap(ivy, label)
+    await bot.send(ivy, "London")
+    done = await bot.tap(ivy, "09:00 (usual)")
+    contacts = texts.Contacts(
+        bot.settings.care.emergency_number, bot.settings.care.urgent_care_text
+    )
+    said = "\n".join(message.text or "" for message in done)
+    assert "usually" not in said
+    assert "On track" not in said
+    assert (done[-1].text or "").endswith(texts.urgent_again_text(contacts))
