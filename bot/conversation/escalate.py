@@ -67,6 +67,8 @@ async def escalate(
     check_in_id: int | None = None,
 ) -> None:
     """Store the escalations that are due and queue one message per level, most urgent first."""
+    if not any(escalation.level > care.Level.INFO for escalation in found):
+        return  # most check-ins: nothing to look up
     person = turn.require_person()
     already = await levels_sent(turn.session, episode_id) if episode_id is not None else {}
     due = [e for e in care.due_escalations(found, already) if e.level > care.Level.INFO]

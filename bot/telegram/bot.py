@@ -7,14 +7,38 @@ own transport or limiter.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.telegram.ratelimit import ChatRateLimiter, Lane, without_limits
 
-CONNECTIONS = 256
-"""Connections to the Bot API at most: python-telegram-bot's own default for a bot's requests."""
+CONNECTIONS = 64
+"""Requests to the Bot API in flight at once, each on a connection of its own: at Telegram's
+usual 50-300 ms an answer, a few hundred requests a second, several times what the bulk rate and
+the replies of a busy clinic need."""
+
+
+class BoundedHTTPXRequest(HTTPXRequest):
+    """python-telegram-bot's ``HTTPXRequest`` with at most ``connections`` requests in flight;
+    the others wait their turn here, in the order they came.
+
+    httpcore's pool goes through every request it holds each time one starts or ends, so with
+    hundreds of them waiting for a connection (a burst of replies, a slow Bot API) that work
+    grows with the square of the burst: it was the largest single cost of a busy process
+    (BENCHMARKS.md, "Replies under load"). Waiting on a semaphore costs nothing per waiter.
+    """
+
+    def __init__(self, connections: int, **options: Any) -> None:
+        super().__init__(connection_pool_size=connections, **options)
+        self._in_flight = asyncio.Semaphore(connections)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._in_flight:
+            return await super().do_request(*args, **kwargs)
 
 
 def file_url(api_base_url: str) -> str:
@@ -50,8 +74,8 @@ def make_bot(
         base_url=telegram.api_base_url,
         base_file_url=file_url(telegram.api_base_url),
         request=request
-        or HTTPXRequest(
-            connection_pool_size=connections,
+        or BoundedHTTPXRequest(
+            connections,
             read_timeout=telegram.send_timeout,
             write_timeout=telegram.send_timeout,
         ),
