@@ -63,7 +63,7 @@ SAFETY_NET_RULES: tuple[SafetyNetRule, ...] = (
     ),
     SafetyNetRule(
         "ES-MISTAP",
-        "I tapped this by mistake, under an EMERGENCY message",
+        "I tapped this by mistake, under an EMERGENCY or URGENT message",
         "The flag's full question once more; only a confirmation withdraws it (the row stays, "
         "marked withdrawn; the flag leaves the answer; the operators are told).",
         _SAFETY_NETTING,
