@@ -363,6 +363,8 @@ ADMIN_WITHDRAWN = (
 URGENT_AGAIN = """❗ Please remember: contact {urgent_care} and ask to be seen today.
 If it gets worse, or you notice new bladder, bowel or leg problems, call {emergency} now."""
 """ES-HOLD for URGENT: the last words of an exchange in which URGENT was said."""
+EMERGENCY_AFTER = """🚨 If any of those signs comes back or gets worse, call {emergency} now."""
+"""ES-HOLD: the last words of an exchange carried on after an emergency."""
 
 
 FOLLOW_UP_QUESTION = """Checking on you. Earlier you told me: {reasons}.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import care, texts
-from bot.conversation.escalate import escalate, urgent_said
+from bot.conversation.escalate import closing_words, escalate, highest_said
 from bot.conversation.flow import (
     END,
     Answers,
@@ -224,8 +224,10 @@ async def complete_checkin(turn: Turn) -> None:
         set(episode.milestones_done) | care.milestones_evaluated(check_in.day)
     )
     await escalate(turn, fired, episode_id=episode.id, check_in_id=check_in.id)
-    # ES-HOLD for URGENT: the reply may finish, but reassures nothing and ends on the advice.
-    urgent = await urgent_said(turn.session, check_in.person_id, check_in_id=check_in.id)
+    # ES-HOLD: after an EMERGENCY or URGENT in this check-in, the reply reassures nothing (no
+    # outlook, no usual recovery time) and ends on what to do.
+    said = await highest_said(turn.session, check_in.person_id, check_in_id=check_in.id)
+    closing = closing_words(turn, said)
     protocol = care.Protocol(episode.protocol)
     recovered = care.is_recovered(series)
     change = care.pain_change(episode.baseline_pain, series[-1])
@@ -237,7 +239,7 @@ async def complete_checkin(turn: Turn) -> None:
         pains=series,
     )
     trend = texts.trend_text(change)
-    if not urgent:
+    if said is None:
         trend = f"{trend} {texts.outlook_text(outlook, severity)}"
     if recovered:
         episode.status = EpisodeStatus.RECOVERED
@@ -246,8 +248,8 @@ async def complete_checkin(turn: Turn) -> None:
         advice = texts.RECOVERED.format(prevent=texts.PHASE_ADVICE[care.Phase.PREVENT])
         saved = texts.CHECKIN_DONE_RECOVERED.format(trend=texts.trend_text(change))
         turn.say(f"{saved}\n\n{advice}")
-        if urgent:
-            turn.say(texts.urgent_again_text(turn.contacts))
+        if closing is not None:
+            turn.say(closing)
     else:
         await replan(turn.session, turn.require_person(), episode, turn.now)
         phase = care.phase_at(
@@ -265,8 +267,8 @@ async def complete_checkin(turn: Turn) -> None:
                 next_checkin=await next_checkin_text(turn),
             )
         )
-        if urgent:
-            turn.say(texts.urgent_again_text(turn.contacts))
+        if closing is not None:
+            turn.say(closing)
     await finish(turn)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot import care, texts
 from bot.conversation import parsing
-from bot.conversation.escalate import escalate, urgent_said
+from bot.conversation.escalate import closing_words, escalate, highest_said
 from bot.conversation.flow import (
     END,
     Flow,
@@ -379,8 +379,8 @@ async def complete_enrolment(turn: Turn, answers: EnrolmentAnswers) -> None:
     person.missed_in_a_row = 0
     turn.session.add(episode)
     await turn.session.flush()
-    # ES-HOLD for URGENT, read before the enrolment's escalations move onto the episode.
-    urgent = await urgent_said(turn.session, person.id)
+    # ES-HOLD: read before the enrolment's escalations move onto the episode.
+    closing = closing_words(turn, await highest_said(turn.session, person.id))
     # Red flags tapped during enrolment were recorded before the episode existed.
     await turn.session.execute(
         update(Escalation)
@@ -401,8 +401,8 @@ async def complete_enrolment(turn: Turn, answers: EnrolmentAnswers) -> None:
     await escalate(turn, found, episode_id=episode.id)
     await replan(turn.session, person, episode, turn.now)
     turn.say(await enrolled_text(turn, person, episode, zone))
-    if urgent:
-        turn.say(texts.urgent_again_text(turn.contacts))
+    if closing is not None:
+        turn.say(closing)
     await finish(turn)
 
 

@@ -36,27 +36,36 @@ async def levels_sent(session: AsyncSession, episode_id: int) -> dict[str, care.
     return {rule_id: care.Level(level) for rule_id, level in rows.tuples()}
 
 
-async def urgent_said(
+async def highest_said(
     session: AsyncSession, person_id: int, *, check_in_id: int | None = None
-) -> bool:
-    """Whether an URGENT escalation, not withdrawn, was raised in this exchange: a check-in's
-    (``check_in_id``), or enrolment's (raised before the episode existed)."""
+) -> care.Level | None:
+    """The highest EMERGENCY or URGENT escalation, not withdrawn, raised in this exchange: a
+    check-in's (``check_in_id``), or enrolment's (raised before the episode existed)."""
     exchange = (
         Escalation.check_in_id == check_in_id
         if check_in_id is not None
         else Escalation.episode_id.is_(None)
     )
     found = await session.scalar(
-        select(Escalation.id)
-        .where(
+        select(func.max(Escalation.level)).where(
             Escalation.person_id == person_id,
             exchange,
-            Escalation.level == int(care.Level.URGENT),
+            Escalation.level.in_([int(level) for level in care.FOLLOWED_UP_LEVELS]),
             Escalation.withdrawn_at.is_(None),
         )
-        .limit(1)
     )
-    return found is not None
+    return None if found is None else care.Level(found)
+
+
+def closing_words(turn: Turn, said: care.Level | None) -> str | None:
+    """ES-HOLD: how an exchange in which EMERGENCY or URGENT was said ends (its closing reply
+    reassures nothing): the URGENT advice again, or after an emergency the person came back
+    from, what to do if it returns."""
+    if said is care.Level.URGENT:
+        return texts.urgent_again_text(turn.contacts)
+    if said is care.Level.EMERGENCY:
+        return texts.EMERGENCY_AFTER.format(emergency=turn.contacts.emergency_number)
+    return None
 
 
 async def escalate(

@@ -83,6 +83,10 @@ async def test_es_hold_an_emergency_in_a_checkin_is_the_last_thing_said(
     await bot.tap(ada, "No")
     closing = await bot.tap(ada, "Skip")
     assert "Thanks, that's saved." in (closing[-1].text or "")
+    # Carried on after the emergency, the closing reply still reassures nothing.
+    assert "On track" not in (closing[-1].text or "")
+    assert "usually" not in (closing[-1].text or "")
+    assert (closing[-1].text or "").endswith(texts.EMERGENCY_AFTER.format(emergency="999"))
     async with bot.sessions() as session:
         check_in = await session.scalar(select(CheckIn).where(CheckIn.day == 3))
     assert check_in is not None
