@@ -85,7 +85,9 @@ def build_application(
     handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), sender)
 
     async def outside_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
+        """A command in a group gets one line pointing to the private chat; anything else, and
+        every channel post (a reply there would be public), gets nothing."""
+        message = update.message
         if message is not None and (message.text or "").startswith("/"):
             await handlers.outside_private_chat(update, context)
         raise ApplicationHandlerStop

@@ -58,6 +58,11 @@ class Handlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        if message.chat_id != user.id:
+            log.warning(
+                "update %s: a message from another person's chat, ignored", update.update_id
+            )
+            return
         incoming = Incoming(user_id=user.id, chat_id=message.chat_id, unsupported=True)
         if message.text is not None and message.text.startswith("/"):
             command, payload = _command(message)
@@ -85,6 +90,12 @@ class Handlers:
         message = query.message
         decoded = callbacks.decode(query.data)
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
+            await _answer(query, texts.STALE_BUTTON)
+            return
+        if message.chat.id != query.from_user.id:
+            # A private chat is one person's: a tap from anyone else is forged (Telegram's own
+            # updates cannot carry one; a forged webhook request could).
+            log.warning("update %s: a button of another person's chat, ignored", update.update_id)
             await _answer(query, texts.STALE_BUTTON)
             return
         question_number, value = decoded

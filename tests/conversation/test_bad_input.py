@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -171,6 +172,40 @@ async def test_in_a_group_the_bot_only_says_it_works_in_private(bot: BotUnderTes
         "Message me directly: @BackCheckBot"
     ]
     assert all(rows == [] for rows in (await snapshot(bot)).values())
+
+
+async def test_channel_posts_get_no_reply_not_even_commands(bot: BotUnderTest) -> None:
+    channel = bot.api.channel(-100600, "Clinic news")
+    for text in ("/start", "/checkin@BackCheckBot", "New opening hours", "7/10"):
+        await channel.post(text)
+    await bot.handle_updates()
+    assert channel.messages == []
+    assert all(rows == [] for rows in (await snapshot(bot)).values())
+
+
+async def test_a_button_tapped_by_someone_else_changes_nothing_in_the_persons_chat(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    ada = bot.api.person(3021, "Ada")
+    bo = bot.api.person(3022, "Bo")
+    await _at_the_pain_question(bot, ada)
+    await enrol(bot, bo)
+    question = ada.last
+    before = await snapshot(bot)
+    sent_to_ada = len(ada.messages)
+    button = question.button("5")  # Ada's own question, live
+    assert button is not None
+    data = str(button["callback_data"])
+    # Bo's tap on a message in Ada's chat: only a forged update could carry it.
+    with caplog.at_level(logging.INFO):
+        bot.api.press(bo.user, bot.api.chat_state(ada.chat_id), question, data)
+        await bot.handle_updates()
+    assert bot.api.callback_answers[-1].text == "That question has passed."
+    assert await snapshot(bot) == before
+    assert len(ada.messages) == sent_to_ada
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.endswith("a button of another person's chat, ignored")
+    assert data not in warning  # no content
 
 
 async def test_a_note_too_long_is_refused_and_changes_nothing(bot: BotUnderTest) -> None:
