@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -248,6 +249,27 @@ class Settings:
             )
 
 
+_SECRET_FIELDS = frozenset({"bot_token", "pseudonym_secret"})
+"""Settings whose value is never shown, not even when it is wrong."""
+
+
+def _masked(value: object) -> object:
+    """``value`` with the password of a URL in it replaced by ``***`` (a DATABASE_URL with a
+    wrong driver must not print the database's password)."""
+    if not isinstance(value, str):
+        return value
+    parts = urlsplit(value)
+    try:
+        password = parts.password
+    except ValueError:
+        return value
+    if not password:
+        return value
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def _describe(settings_class: type[BaseSettings], field: str) -> str:
     description = settings_class.model_fields[field].description
     return description or "a valid value"
@@ -264,7 +286,8 @@ def _load(settings_class: type[_S], overrides: dict[str, Any]) -> _S:
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""
-        shown = "" if field == "bot_token" else f", got {first.get('input')!r}"
+        value = first.get("input")
+        shown = "" if field in _SECRET_FIELDS else f", got {_masked(value)!r}"
         raise ConfigError(
             f"{_env_name(settings_class, field)} is invalid{shown}: expected "
             + _describe(settings_class, field)

@@ -89,6 +89,23 @@ def test_a_malformed_token_is_named_but_never_printed(tmp_path: Path) -> None:
     assert "secret-part" not in result.stderr
 
 
+def test_a_database_url_with_a_wrong_driver_is_shown_without_its_password(
+    tmp_path: Path,
+) -> None:
+    result = _run(tmp_path, "migrate", DATABASE_URL="postgresql://clinic:S3cret@db.example/bc")
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+    assert "postgresql://clinic:***@db.example/bc" in result.stderr
+    assert "S3cret" not in result.stderr
+
+
+def test_a_bad_pseudonym_secret_is_never_printed() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(admin_pseudonym_secret=["not", "a", "string", "hunter2"])
+    assert "ADMIN_PSEUDONYM_SECRET" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
 def test_a_missing_token_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
         load_settings().require_token()

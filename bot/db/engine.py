@@ -20,8 +20,10 @@ saved at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -41,6 +43,10 @@ READ_ONLY = "backcheck_read_only"
 """An execution option for long reads (stats, exports): on SQLite their transaction begins
 DEFERRED, so a read of a million rows does not hold the write lock while it runs."""
 # (Every other transaction begins IMMEDIATE: see the module's docstring.)
+
+OWNER_ONLY = 0o600
+"""The mode of every file holding people's data: the database, its -wal and -shm, exports."""
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 _sqlite_readers: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
 """Each SQLite engine's engine for reports: a fresh connection per report, closed after it."""
@@ -71,8 +77,11 @@ def create_engine(
     url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **options: Any
 ) -> AsyncEngine:
     """An async engine for ``url`` with the per-database settings BackCheck relies on."""
+    # Parameters are people's answers and notes: never in an error's text or a log line.
+    options.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **options)
+    _owner_only(make_url(url).database)
     # One connection, so the process's writers wait in turn (see the module's docstring); a
     # writer that waits longer than the busy timeout fails as it would in SQLite's own wait.
     engine = create_async_engine(
@@ -83,6 +92,21 @@ def create_engine(
     _configure_sqlite(reader, sqlite_busy_timeout)
     _sqlite_readers[engine.sync_engine] = reader
     return engine
+
+
+def _owner_only(database: str | None) -> None:
+    """Make the SQLite file readable by the bot's own user alone, whatever the umask: SQLite
+    gives the -wal and -shm files it creates the mode of the database file, so the file is made
+    (or narrowed to) 0600 before SQLite first opens it, and companions left by an earlier run
+    are narrowed too."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, OWNER_ONLY))
+    for suffix in _SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(OWNER_ONLY)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -44,7 +44,13 @@ from sqlalchemy import String, Text, case, cast, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.engine import create_engine, read_only_connection, reading, session_factory
+from bot.db.engine import (
+    OWNER_ONLY,
+    create_engine,
+    read_only_connection,
+    reading,
+    session_factory,
+)
 from bot.db.functions import iso_utc
 from bot.db.models import CheckIn, Episode, Escalation, Person
 from bot.insight.counts import FOLLOWED_UP
@@ -71,7 +77,6 @@ COLUMNS = (
 ``escalation_outcomes``: for each EMERGENCY or URGENT escalation, ``RULE=outcome`` (got_help,
 not_yet, fine, withdrawn, no_answer, pending), joined with ';'."""
 
-OWNER_ONLY = 0o600
 TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
 """Bot API sendDocument: "files of up to 50 MB"."""
 COMPRESS_ABOVE = 45 * 1000 * 1000
@@ -264,6 +269,7 @@ async def export_to_file(settings: Settings, path: Path) -> int:
     try:
         async with reading(session_factory(engine)) as session:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
+            os.fchmod(descriptor, OWNER_ONLY)  # a file that was there keeps no wider mode
             with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as text:
                 return await write_csv(session, settings, text)
     finally:

@@ -1,14 +1,50 @@
-"""Logging for a process that handles health data: quiet about content, loud about faults."""
+"""Logging for a process that handles health data: quiet about content, loud about faults.
+
+An exception's message can carry what a person wrote (a database driver quotes the value it
+could not store; SQLAlchemy's ``hide_parameters`` cannot reach the driver's own words), so a
+logged traceback keeps every frame, the file, line and function, and each exception's type,
+but never its message.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
+from types import TracebackType
 
 QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler.executors.default")
 """httpx logs every request URL at INFO, and Telegram URLs contain the bot token."""
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+class WithoutMessages(logging.Formatter):
+    """Tracebacks with each exception's type and where it was raised, never its message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None  # another formatter may have cached the text with messages
+        return super().format(record)
+
+    def formatException(self, ei: ExcInfo) -> str:
+        chain: list[BaseException] = []
+        current = ei[1]
+        while current is not None and all(current is not seen for seen in chain):
+            chain.append(current)
+            current = current.__cause__ or current.__context__
+        blocks = [
+            "Traceback (most recent call last):\n"
+            + "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+            + f"{type(error).__module__}.{type(error).__qualname__}"
+            for error in reversed(chain)
+        ]
+        return "\n\nWhile handling the error above:\n\n".join(blocks)
+
 
 def configure(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(WithoutMessages(FORMAT))
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)

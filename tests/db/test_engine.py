@@ -4,12 +4,15 @@ report reads beside them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from bot.db.engine import create_engine, reading, session_factory
+from bot.db.engine import OWNER_ONLY, create_engine, reading, session_factory
 from bot.db.errors import is_transient
 
 
@@ -65,3 +68,46 @@ async def test_a_writer_that_waits_past_the_busy_timeout_is_told_to_try_again(
         assert is_transient(raised.value)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The umask most systems default to, under which new files are readable by anyone."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("open_umask")
+async def test_the_database_and_its_wal_and_shm_are_the_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "backcheck.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (note TEXT)"))
+            await connection.execute(text("INSERT INTO notes VALUES ('private')"))
+        async with engine.connect() as connection:  # WAL and shared memory exist while open
+            await connection.execute(text("SELECT * FROM notes"))
+            files = [path, path.with_name("backcheck.db-wal"), path.with_name("backcheck.db-shm")]
+            assert all(file.exists() for file in files)
+            assert [_mode(file) for file in files] == [OWNER_ONLY] * 3
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.usefixtures("open_umask")
+async def test_files_left_readable_by_an_earlier_run_are_narrowed(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    for name in ("old.db", "old.db-wal", "old.db-shm"):
+        (tmp_path / name).touch(mode=0o644)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await engine.dispose()
+    assert [_mode(tmp_path / name) for name in ("old.db", "old.db-wal", "old.db-shm")] == [
+        OWNER_ONLY
+    ] * 3

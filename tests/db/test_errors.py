@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.db.engine import create_engine
 from bot.db.errors import is_transient
+from bot.runtime.logs import FORMAT, WithoutMessages
 
 
 async def _error(url: str, *statements: str, busy_timeout: float = 0.1) -> BaseException:
@@ -87,3 +89,33 @@ async def test_postgresql_a_wrong_statement_or_a_broken_rule_does_not_pass(
     )
     assert isinstance(duplicate, IntegrityError)
     assert not is_transient(duplicate)
+
+
+@pytest.mark.each_database
+async def test_a_failed_statement_is_logged_without_the_persons_words(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A note is a person's words. SQLAlchemy leaves the parameters out of its error's text
+    (``hide_parameters``); PostgreSQL's driver still quotes the value in its own message, so the
+    process's log formatter keeps an exception's type and frames, never its message."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE private_notes (id INTEGER PRIMARY KEY)"))
+        with pytest.raises(DBAPIError) as raised:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("INSERT INTO private_notes (id) VALUES (:id)"),
+                    {"id": "my neighbour Margaret helped me lift"},
+                )
+        assert "SQL parameters hidden due to hide_parameters=True" in str(raised.value)
+        with caplog.at_level(logging.ERROR):
+            logging.getLogger("bot.test").error("update 1 failed", exc_info=raised.value)
+        [record] = caplog.records
+        logged = WithoutMessages(FORMAT).format(record)
+        assert type(raised.value).__qualname__ in logged
+        assert "Margaret" not in logged
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP TABLE IF EXISTS private_notes"))
+        await engine.dispose()

@@ -159,3 +159,7 @@ async def test_the_server_side_export_writes_the_same_csv_to_a_file(
     assert await export_to_file(settings, path) == result.rows
     assert path.read_bytes() == data
     assert path.stat().st_mode & 0o777 == 0o600
+    # Written again over a file someone left readable: the owner's alone again.
+    path.chmod(0o644)
+    assert await export_to_file(settings, path) == result.rows
+    assert path.stat().st_mode & 0o777 == 0o600
