@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.clock import Clock
@@ -30,6 +30,7 @@ from bot.conversation.safety import hold_after_emergency
 from bot.conversation.turn import IDLE, Incoming, Turn
 from bot.conversation.undelivered import person_blocked
 from bot.db import repository
+from bot.db.engine import erase_traces
 from bot.db.errors import is_transient
 from bot.db.models import OutboxKind
 from bot.queue import outbox
@@ -105,12 +106,25 @@ class Conversations:
             claimed = await outbox.post(
                 session, letters, turn.now, claimant=claimant, chat_id=incoming.chat_id
             )
+        if turn.erased:
+            await self._erase_traces()
         waiting = {letter.chat_id for letter in letters} - (
             {incoming.chat_id} if claimed else set()
         )
         # The person's chat first: their messages before the operators' alerts.
         order = sorted(waiting, key=lambda chat: chat != incoming.chat_id)
         return Reply(turn.notice, turn.close_question, tuple(claimed), tuple(order))
+
+    async def _erase_traces(self) -> None:
+        """Best effort: the rows are gone already; a wipe that fails is logged and the next
+        erasure (or the database's own housekeeping) does it."""
+        bind = self._sessions.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            return
+        try:
+            await erase_traces(bind)
+        except Exception:
+            log.exception("wiping an erased person's bytes failed")
 
     async def membership(self, user_id: int, *, blocked: bool) -> None:
         """Telegram told us the person blocked (or unblocked) the bot."""

@@ -164,6 +164,9 @@ class Turn:
     """Whether the tapped question's buttons should be removed."""
     emergencies: list[Outgoing] = field(default_factory=list)
     """EMERGENCY messages raised this turn (not re-sent ones): ES-HOLD stops the exchange."""
+    erased: bool = False
+    """The turn deleted a person: once it commits, their bytes are wiped where the database
+    allows (:func:`bot.db.engine.erase_traces`)."""
     moves: list[tuple[str, str]] = field(default_factory=list)
     """Every move between steps this turn made, (from, to): checked against the flows' tables
     before the turn commits."""
@@ -233,6 +236,7 @@ class Turn:
         """Delete every row about the person: the schema cascades from ``people``."""
         person = self.require_person()
         await self.session.execute(delete(Person).where(Person.id == person.id))
+        self.erased = True
         self.moves.append((self.step, IDLE))
         self.session.expunge_all()
         self.person = self.conversation = None

@@ -62,11 +62,17 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked (some builds default to
+        # it, others do not): erasure must not depend on how SQLite was compiled.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # maintenance outside any transaction (erase_traces' checkpoint)
+        if options.get(READ_ONLY):
             # A read in WAL mode sees one snapshot and takes no lock a writer waits for.
             connection.exec_driver_sql("BEGIN DEFERRED")
         else:
@@ -107,6 +113,33 @@ def _owner_only(database: str | None) -> None:
         companion = path.with_name(path.name + suffix)
         if companion.exists():
             companion.chmod(OWNER_ONLY)
+
+
+ERASED_TABLES = (
+    "people",
+    "episodes",
+    "check_ins",
+    "escalations",
+    "conversations",
+    "due_messages",
+    "outbox",
+)
+"""Where a person's rows live: the tables their erasure deletes from."""
+
+
+async def erase_traces(engine: AsyncEngine) -> None:
+    """After a person's rows are deleted and committed, make the bytes go too, where the
+    database allows: SQLite copies the zeroed pages (``secure_delete``) into the file and
+    empties the WAL, which still held the old pages; PostgreSQL vacuums the tables the rows
+    were in, so their space is reused (what stays until then is in the README)."""
+    # Outside any transaction; on SQLite on a connection of its own, closed after (the
+    # process's writing connection keeps its settings).
+    async with _sqlite_readers.get(engine.sync_engine, engine).connect() as connection:
+        outside = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "sqlite":
+            await outside.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            await outside.exec_driver_sql(f"VACUUM (SKIP_LOCKED) {', '.join(ERASED_TABLES)}")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
