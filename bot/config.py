@@ -195,6 +195,13 @@ class CareSettings(_EnvSettings):
         default=False,
         description="true or false: may people choose ice-then-heat or heat-first in /settings",
     )
+    retention_days: int = Field(
+        default=365,
+        ge=30,
+        le=3650,
+        description="days a person's data is kept after their follow-up ends, like 365; then "
+        "it is erased as /delete erases it",
+    )
 
     @field_validator("emergency_number")
     @classmethod

@@ -543,7 +543,8 @@ PRIVACY = """What I keep, and why:
 
 Admins of this service see figures, alerts and an export of check-ins, all without your name, your Telegram id or your notes.
 I keep nothing from before you agree.
-/delete erases everything about you at once. /stop ends the check-ins but keeps your history."""  # noqa: E501
+/delete erases everything about you at once. /stop ends the check-ins but keeps your history.
+Once your follow-up has ended, everything about you is erased after {retention_days} days."""  # noqa: E501
 
 REDFLAGS = """Call {emergency} now, or go to an emergency department, if you have:
 • new trouble peeing, leaking, or not knowing if your bladder is full

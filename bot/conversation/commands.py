@@ -205,7 +205,7 @@ async def delete(turn: Turn) -> None:
 
 
 async def privacy(turn: Turn) -> None:
-    turn.say(texts.PRIVACY)
+    turn.say(texts.PRIVACY.format(retention_days=turn.settings.care.retention_days))
 
 
 async def help_(turn: Turn) -> None:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.clock import Clock
@@ -118,11 +118,8 @@ class Conversations:
     async def _erase_traces(self) -> None:
         """Best effort: the rows are gone already; a wipe that fails is logged and the next
         erasure (or the database's own housekeeping) does it."""
-        bind = self._sessions.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            return
         try:
-            await erase_traces(bind)
+            await erase_traces(self._sessions)
         except Exception:
             log.exception("wiping an erased person's bytes failed")
 

@@ -127,11 +127,14 @@ ERASED_TABLES = (
 """Where a person's rows live: the tables their erasure deletes from."""
 
 
-async def erase_traces(engine: AsyncEngine) -> None:
+async def erase_traces(sessions: async_sessionmaker[AsyncSession]) -> None:
     """After a person's rows are deleted and committed, make the bytes go too, where the
     database allows: SQLite copies the zeroed pages (``secure_delete``) into the file and
     empties the WAL, which still held the old pages; PostgreSQL vacuums the tables the rows
     were in, so their space is reused (what stays until then is in the README)."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        return
     # Outside any transaction; on SQLite on a connection of its own, closed after (the
     # process's writing connection keeps its settings).
     async with _sqlite_readers.get(engine.sync_engine, engine).connect() as connection:

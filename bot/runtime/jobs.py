@@ -1,5 +1,5 @@
 """APScheduler drives the clock: one short-interval tick for the due queue and the outbox, one
-daily digest, and the outbox's daily tidying.
+daily digest, the outbox's daily tidying and the daily erasure past ``RETENTION_DAYS``.
 
 No job per person (STYLE counter-examples): the queue's cost grows with what is due, not with
 the number of people, and a restart loses nothing because the queue is in the database.
@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.retention import Retention
 
 TICK_SECONDS = 2.0
 QUEUE_JOB = "due-queue"
@@ -24,10 +25,12 @@ DIGEST_JOB = "daily-digest"
 TIDY_JOB = "outbox-tidying"
 TIDY_AT = time(4, 0)
 """UTC: a quiet hour in most of the world."""
+RETENTION_JOB = "retention"
+RETENTION_AT = time(4, 10)
 
 
 def build_scheduler(
-    dispatcher: Dispatcher, digest: DailyDigest, digest_time: time
+    dispatcher: Dispatcher, digest: DailyDigest, digest_time: time, retention: Retention
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone=UTC,
@@ -48,5 +51,14 @@ def build_scheduler(
     )
     scheduler.add_job(
         dispatcher.forget_sent, CronTrigger(hour=TIDY_AT.hour, minute=TIDY_AT.minute), id=TIDY_JOB
+    )
+
+    async def erase_lapsed() -> None:
+        await retention.erase_lapsed()
+
+    scheduler.add_job(
+        erase_lapsed,
+        CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute),
+        id=RETENTION_JOB,
     )
     return scheduler

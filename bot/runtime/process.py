@@ -25,6 +25,7 @@ from bot.db.engine import create_engine, session_factory
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.jobs import build_scheduler
+from bot.runtime.retention import Retention
 from bot.telegram.bot import CONNECTIONS, make_bot
 from bot.telegram.sender import Sender
 
@@ -46,7 +47,8 @@ class Parts:
     def scheduler(self) -> AsyncIOScheduler:
         """The tick, the daily digest and the outbox's tidying."""
         digest = DailyDigest(self.sessions, self.settings, self.clock)
-        return build_scheduler(self.dispatcher, digest, self.settings.admin.digest_time)
+        retention = Retention(self.sessions, self.settings, self.clock)
+        return build_scheduler(self.dispatcher, digest, self.settings.admin.digest_time, retention)
 
 
 @asynccontextmanager

@@ -9,7 +9,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.digest import DailyDigest
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, TIDY_JOB, build_scheduler
+from bot.runtime.jobs import DIGEST_JOB, QUEUE_JOB, RETENTION_JOB, TIDY_JOB, build_scheduler
+from bot.runtime.retention import Retention
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest
 
@@ -57,11 +58,12 @@ async def test_one_queue_job_for_everyone_not_one_job_per_person(bot: BotUnderTe
         Dispatcher(bot.sessions, bot.settings, bot.clock, bot.sender),
         DailyDigest(bot.sessions, bot.settings, bot.clock),
         time(8, 0),
+        Retention(bot.sessions, bot.settings, bot.clock),
     )
     scheduler.start(paused=True)  # jobs get their defaults when the scheduler starts
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {QUEUE_JOB, DIGEST_JOB, TIDY_JOB}
+    assert set(jobs) == {QUEUE_JOB, DIGEST_JOB, TIDY_JOB, RETENTION_JOB}
     queue_job = jobs[QUEUE_JOB]
     assert isinstance(queue_job.trigger, IntervalTrigger)
     assert queue_job.trigger.interval <= timedelta(seconds=5)
