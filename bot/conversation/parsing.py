@@ -7,6 +7,7 @@ the person did not mean would feed the trend rules and could hide a worsening.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 
 from bot.care import PAIN_MAX, PAIN_MIN, valid_checkin_time
@@ -17,6 +18,29 @@ _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 _DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\s*")
 MAX_TEXT = 100
 """Longer text cannot be an answer to a short question; it is not even parsed."""
+
+
+TEXT_LIMIT = 4096
+"""Telegram's own limit on a message's text: anything longer did not come from Telegram."""
+_BIDI_CONTROLS = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+)
+"""Right-to-left overrides, embeddings and isolates: they reorder what follows them on screen,
+so a note could show a doctor something other than what it says."""
+
+
+def clean_text(text: str) -> str:
+    """What a person typed, as it is kept and shown everywhere: Unicode NFC, without control
+    characters (a newline stays; a tab or a carriage return becomes a space or goes) and
+    without direction overrides, cut at :data:`TEXT_LIMIT`. The same on both databases:
+    PostgreSQL refuses a NUL byte that SQLite would store."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\t", " ")
+    kept = "".join(
+        character
+        for character in text.translate(_BIDI_CONTROLS)
+        if character == "\n" or unicodedata.category(character) != "Cc"
+    )
+    return kept[:TEXT_LIMIT]
 
 
 def pain_score(text: str) -> int | None:

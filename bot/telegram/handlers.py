@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.conversation import parsing
 from bot.conversation.admin import AdminDesk
 from bot.conversation.engine import Conversations
 from bot.conversation.turn import Incoming
@@ -68,7 +69,8 @@ class Handlers:
             command, payload = _command(message)
             incoming = replace(incoming, command=command, payload=payload, unsupported=False)
         elif message.text is not None:
-            incoming = replace(incoming, text=message.text, unsupported=False)
+            text = parsing.clean_text(message.text)
+            incoming = replace(incoming, text=text, unsupported=False)
         elif message.location is not None:
             location = (message.location.latitude, message.location.longitude)
             incoming = replace(incoming, location=location, unsupported=False)
