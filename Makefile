@@ -4,12 +4,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo run migrate rules test lint clean
+.PHONY: setup demo run migrate rules test lint clean lock
 
-$(BIN)/.installed: pyproject.toml
+# Exact versions with their hashes from requirements.lock, then the project itself.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(BIN)/.installed
@@ -33,6 +35,12 @@ lint: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Update requirements.lock after a change to pyproject.toml's ranges (needs the network).
+lock: setup
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --extra dev --strip-extras -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
