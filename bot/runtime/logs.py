@@ -12,8 +12,18 @@ import logging
 import traceback
 from types import TracebackType
 
-QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler.executors.default")
-"""httpx logs every request URL at INFO, and Telegram URLs contain the bot token."""
+QUIET_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "apscheduler.executors.default",
+    "telegram",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncio",
+)
+"""Kept at WARNING whatever level the process logs at: httpx logs every request URL at INFO
+(Telegram URLs contain the bot token), python-telegram-bot logs whole updates (what a person
+wrote) at DEBUG, SQLAlchemy's INFO is every statement, aiosqlite's DEBUG every call."""
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -46,5 +56,10 @@ def configure(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(WithoutMessages(FORMAT))
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """:data:`QUIET_LIBRARIES` at WARNING, so no level of the process's logging shows them."""
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
