@@ -22,35 +22,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import io
 import json
 import os
-import platform
 import pstats
-import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as wall_time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import proc_stats
-from sqlalchemy.ext.asyncio import create_async_engine
+from machine import code_version, fresh_database, machine_lines
 
 from bot.db.engine import create_engine
-from bot.runtime.dispatcher import BATCH_SIZE, CONCURRENT_CHATS
+from bot.runtime.dispatcher import BATCH_SIZE
+from bot.telegram.sender import CONCURRENT_CHATS
 
 # The people are seeded as the scale tests seed them; the repository root holds that module.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,7 +57,6 @@ FIRST_CHAT = 10_000_000
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
 TOKEN = "123456:BENCH"
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 GOAL_RECORD = 1_000.0
 """Messages/s per worker with the recording transport: the floor. Telegram itself takes about 30
 proactive messages a second (1,000 with paid broadcasts), so more buys nothing."""
@@ -305,34 +298,6 @@ class Scenario:
         return f"{self.database}/{self.transport}/{self.people}"
 
 
-@contextlib.contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A new empty database (SQLite file or PostgreSQL database), dropped afterwards."""
-    if kind == "sqlite":
-        directory = tempfile.mkdtemp(prefix="backcheck-bench-")
-        try:
-            yield f"sqlite+aiosqlite:///{directory}/bench.db"
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        return
-    name = f"backcheck_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _pg_admin(statement: str) -> str | None:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            result = await connection.exec_driver_sql(statement)
-            return str(result.scalar()) if result.returns_rows else None
-    finally:
-        await engine.dispose()
-
-
 async def _seed(url: str, people: int, already_drained: bool) -> float:
     engine = create_engine(url)
     try:
@@ -446,7 +411,7 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace) -> None:
     from bot.db.migrate import upgrade_to_head
 
     print(f"-- {scenario.name}: seeding", file=sys.stderr, flush=True)
-    with fresh_database(scenario.database) as url:
+    with fresh_database(scenario.database, "bench") as url:
         upgrade_to_head(url)
         scenario.seed_seconds = asyncio.run(
             _seed(url, scenario.people, scenario.transport == "idle")
@@ -555,62 +520,8 @@ def _percentile_ms(values: Sequence[float], fraction: float) -> float:
 # ----------------------------------------------------------------- report
 
 
-def code_version() -> str:
-    """The commit measured, and whether bot/ had uncommitted changes (others edit it)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bot"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"commit {head}" + (" + uncommitted changes in bot/" if dirty else "")
-
-
 def environment_report(databases: Sequence[str]) -> list[str]:
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    lines = [f"- BackCheck: {code_version()}"]
-    lines += [
-        f"- CPU: {proc_stats.cpu_model()}, {proc_stats.cores()} cores available, "
-        f"{proc_stats.memory_total_gib():.1f} GiB RAM",
-        f"- OS: {platform.platform()}",
-        f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- SQLite {sqlite3.sqlite_version}",
-    ]
-    if "postgresql" in databases:
-        server_version = asyncio.run(_pg_admin("SHOW server_version"))
-        lines.append(f"- PostgreSQL {server_version} (127.0.0.1, same machine)")
-    lines.append(
-        "- "
-        + ", ".join(
-            f"{name} {version(name)}"
-            for name in (
-                "python-telegram-bot",
-                "SQLAlchemy",
-                "aiosqlite",
-                "asyncpg",
-                "httpx",
-                "aiohttp",
-                "APScheduler",
-            )
-        )
-    )
-    return lines
+    return [f"- BackCheck: commit {code_version(REPO)}", *machine_lines(databases)]
 
 
 def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:

@@ -52,30 +52,26 @@ import json
 import logging
 import math
 import os
-import platform
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import proc_stats
 from aiohttp import web
+from machine import code_version, fresh_database, machine_lines
 from sqlalchemy import Table, inspect, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import TableClause, column, table
 
 from bot.care import episode_day
@@ -101,7 +97,6 @@ SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
 LOCK_PROBE = SCRIPT.parent / "lock_probe"
 TOKEN = "123456:LOADBENCH"
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 ZONE = ZoneInfo("Europe/London")
 CHECKIN_TIME = wall_time(9, 0)
 FIRST_WAVE_CHAT = 10_000_000
@@ -409,34 +404,6 @@ async def make_wave_due(url: str, wave: int, due_at: datetime) -> int:
 
 
 # ----------------------------------------------------------------- databases
-
-
-@contextlib.contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A new empty database (SQLite file or PostgreSQL database), dropped afterwards."""
-    if kind == "sqlite":
-        directory = tempfile.mkdtemp(prefix="backcheck-load-")
-        try:
-            yield f"sqlite+aiosqlite:///{directory}/load.db"
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        return
-    name = f"backcheck_load_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _pg_admin(statement: str) -> str | None:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            result = await connection.exec_driver_sql(statement)
-            return str(result.scalar()) if result.returns_rows else None
-    finally:
-        await engine.dispose()
 
 
 # ----------------------------------------------------------------- the bot process
@@ -888,7 +855,7 @@ def run_one(run: Run, args: argparse.Namespace, tree: Path) -> None:
     print(f"-- {run.code} {run.database} {run.people:,} people: load {run.load_start}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="backcheck-load-run-"))
     try:
-        with fresh_database(run.database) as url:
+        with fresh_database(run.database, "load") as url:
             migrate(tree, url, workdir)
             now = datetime.now(UTC)
             wave_due_at = now - timedelta(minutes=1)
@@ -932,56 +899,12 @@ def run_one(run: Run, args: argparse.Namespace, tree: Path) -> None:
 # ----------------------------------------------------------------- report
 
 
-def code_version(tree: Path) -> str:
-    """The commit of a checkout, and whether its bot/ has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(tree), "status", "--porcelain", "--", "bot"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return head + (" + uncommitted changes in bot/" if dirty else "")
-
-
 def environment_report(databases: Sequence[str], tree: Path) -> list[str]:
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    lines = [
+    return [
         f"- bot under test: {tree} at {code_version(tree)}; driver and fake Telegram: "
         f"{REPO} at {code_version(REPO)}",
-        f"- CPU: {proc_stats.cpu_model()}, {proc_stats.cores()} cores available, "
-        f"{proc_stats.memory_total_gib():.1f} GiB RAM",
-        f"- OS: {platform.platform()}",
-        f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- SQLite {sqlite3.sqlite_version}",
+        *machine_lines(databases),
     ]
-    if "postgresql" in databases:
-        server_version = asyncio.run(_pg_admin("SHOW server_version"))
-        lines.append(f"- PostgreSQL {server_version} (127.0.0.1, same machine)")
-    packages = (
-        "python-telegram-bot",
-        "SQLAlchemy",
-        "aiosqlite",
-        "asyncpg",
-        "httpx",
-        "aiohttp",
-        "APScheduler",
-    )
-    lines.append("- " + ", ".join(f"{name} {version(name)}" for name in packages))
-    return lines
 
 
 def _ms(value: float) -> str:
