@@ -73,7 +73,7 @@ async def answer(turn: Turn, value: str) -> None:
     if outcome is EscalationOutcome.NOT_YET:
         # The question stays open: "seen by someone" can follow.
         # The escalation again, at once: held, with the hold's buttons; else as it was said.
-        if held and turn.step == EmergencyHold.name:
+        if turn.step == EmergencyHold.name:
             turn.messages.append(await EmergencyHold().ask(turn))
         else:
             level = care.Level(int(due.payload["level"]))

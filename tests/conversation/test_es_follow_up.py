@@ -15,7 +15,7 @@ from bot.db.models import DueKind, DueMessage, Escalation, EscalationOutcome
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
 from bot.insight.export import COLUMNS
-from tests.support.enrol import enrol
+from tests.support.enrol import checkin_with_flag, enrol
 from tests.support.harness import ADMIN_USER, BotUnderTest
 
 pytestmark = pytest.mark.each_database
@@ -30,14 +30,6 @@ async def _escalations(bot: BotUnderTest) -> list[Escalation]:
         return list(await session.scalars(select(Escalation).order_by(Escalation.id)))
 
 
-async def _flag(bot: BotUnderTest, person: Person, label: str) -> list[SentMessage]:
-    """A check-in at the clock's time with one red flag tapped."""
-    await bot.command(person, "checkin")
-    await bot.tap(person, "5")
-    await bot.tap(person, "Yes")
-    return await bot.tap(person, label)
-
-
 def _follow_ups(person: Person) -> list[SentMessage]:
     return [m for m in person.messages if "Did you get help?" in (m.text or "")]
 
@@ -48,7 +40,7 @@ async def test_es_follow_up_three_hours_after_an_emergency_and_got_help_resumes(
     ada = bot.api.person(7101, "Ada")
     await enrol(bot, ada)
     bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
-    await _flag(bot, ada, "Both legs")
+    await checkin_with_flag(bot, ada, "Both legs")
     said = bot.clock.now()
 
     await bot.tick_at(said + timedelta(hours=3) - timedelta(minutes=1))
@@ -85,7 +77,7 @@ async def test_es_follow_up_in_quiet_hours_waits_for_0800_across_a_restart(
     await enrol(bot, lee)
     # 20:30 in London (UTC in November): three hours on is 23:30, a quiet hour.
     bot.clock.set(datetime(2026, 11, 25, 20, 30, tzinfo=UTC))
-    await _flag(bot, lee, "Chest pain")
+    await checkin_with_flag(bot, lee, "Chest pain")
     await bot.tick_at(datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
     assert _follow_ups(lee) == []
     await bot.restart()
@@ -103,7 +95,7 @@ async def test_es_follow_up_not_yet_repeats_the_escalation_at_once(bot: BotUnder
     ada = bot.api.person(7103, "Ada")
     await enrol(bot, ada)
     bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
-    await _flag(bot, ada, "Both legs")
+    await checkin_with_flag(bot, ada, "Both legs")
     await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
 
     replies = await bot.tap(ada, NOT_YET)
@@ -124,7 +116,7 @@ async def test_es_follow_up_after_urgent_is_the_next_morning_at_the_checkin_time
     bo = bot.api.person(7104, "Bo")
     await enrol(bot, bo)
     bot.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
-    await _flag(bot, bo, "Fever or very unwell")
+    await checkin_with_flag(bot, bo, "Fever or very unwell")
     await bot.tap(bo, "That's all")
     await bot.tap(bo, "No")
     await bot.tap(bo, "Skip")
@@ -150,7 +142,7 @@ async def test_es_follow_up_a_newer_emergency_takes_over_a_pending_urgent_one(
     bo = bot.api.person(7105, "Bo")
     await enrol(bot, bo)
     bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
-    await _flag(bot, bo, "Fever or very unwell")
+    await checkin_with_flag(bot, bo, "Fever or very unwell")
     bot.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     await bot.tap(bo, "Both legs")
 
@@ -177,7 +169,7 @@ async def test_es_follow_up_a_forged_answer_changes_nothing(bot: BotUnderTest) -
     await enrol(bot, ada)
     await enrol(bot, eve)
     bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
-    await _flag(bot, ada, "Both legs")
+    await checkin_with_flag(bot, ada, "Both legs")
     await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
     [escalation] = await _escalations(bot)
     # Eve sends Ada's follow-up answer on a message of her own chat, and garbage.
@@ -196,7 +188,7 @@ async def test_es_follow_up_answers_reach_the_operators_alerts_stats_and_export(
     ada = bot.api.person(7108, "Ada")
     await enrol(bot, ada)
     bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
-    await _flag(bot, ada, "Both legs")
+    await checkin_with_flag(bot, ada, "Both legs")
     admin = bot.api.person(ADMIN_USER, "Admin")
     [before] = await bot.command(admin, "alerts")
     assert (before.text or "").splitlines()[1].endswith("; follow-up due")

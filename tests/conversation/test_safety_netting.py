@@ -22,7 +22,7 @@ from bot.db.models import (
 )
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
-from tests.support.enrol import enrol, through_red_flags
+from tests.support.enrol import checkin_with_flag, enrol, through_red_flags
 from tests.support.harness import BotUnderTest
 
 pytestmark = pytest.mark.each_database
@@ -47,10 +47,7 @@ async def _step(bot: BotUnderTest) -> str:
 async def _emergency_in_a_checkin(bot: BotUnderTest, person: Person) -> list[SentMessage]:
     await enrol(bot, person)
     bot.clock.advance(timedelta(days=3))
-    await bot.command(person, "checkin")
-    await bot.tap(person, "5")
-    await bot.tap(person, "Yes")
-    return await bot.tap(person, "Both legs")
+    return await checkin_with_flag(bot, person, "Both legs")
 
 
 def _is_held_emergency(message: SentMessage) -> bool:
@@ -202,10 +199,7 @@ async def test_es_hold_urgent_closing_reply_reassures_nothing_and_ends_on_the_ad
     bo = bot.api.person(7006, "Bo")
     await enrol(bot, bo)
     bot.clock.advance(timedelta(days=2))
-    await bot.command(bo, "checkin")
-    await bot.tap(bo, "4")
-    await bot.tap(bo, "Yes")
-    urgent = await bot.tap(bo, "Fever or very unwell")
+    urgent = await checkin_with_flag(bot, bo, "Fever or very unwell", pain="4")
     assert (urgent[0].text or "").startswith("❗ Please contact a doctor today.")
     # URGENT does not hold: the check-in goes on.
     assert "That's all" in urgent[-1].button_labels
@@ -264,10 +258,7 @@ async def test_es_mistap_under_urgent_is_asked_once_more_and_withdrawn_on_confir
     bo = bot.api.person(7009, "Bo")
     await enrol(bot, bo)
     bot.clock.advance(timedelta(days=2))
-    await bot.command(bo, "checkin")
-    await bot.tap(bo, "4")
-    await bot.tap(bo, "Yes")
-    [urgent, flags] = await bot.tap(bo, "Fever or very unwell")
+    [urgent, flags] = await checkin_with_flag(bot, bo, "Fever or very unwell", pain="4")
     assert "That's all" in flags.button_labels
     assert urgent.button_labels == [MISTAP]
     # The check-in goes on; the URGENT message's button stays live meanwhile.

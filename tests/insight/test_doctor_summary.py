@@ -7,15 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import MessageLimit
 
 from bot import texts
 from bot.care.levels import Level
 from bot.care.redflags import RedFlag
-from bot.db.engine import session_factory
-from bot.db.models import Episode
 from bot.insight.doctor_summary import (
     EnrolmentFacts,
     render_summary_pdf,
@@ -23,21 +19,10 @@ from bot.insight.doctor_summary import (
     summary_text,
     walking_share,
 )
-from bot.insight.history import EscalationMark, PainHistory, PainPoint, load_pain_history
-from tests.support.episode import NOW, ONSET, seed_episode
+from bot.insight.history import EscalationMark, PainHistory, PainPoint
+from tests.support.episode import ONSET
 
 A4_POINTS = (595.44, 841.68)
-
-
-@pytest.fixture
-async def stored(engine: AsyncEngine) -> tuple[PainHistory, EnrolmentFacts]:
-    sessions = session_factory(engine)
-    async with sessions.begin() as session:
-        person, episode = await seed_episode(session)
-    async with sessions() as session:
-        loaded = await session.scalar(select(Episode).where(Episode.id == episode.id))
-        assert loaded is not None
-        return await load_pain_history(session, person, loaded, NOW), EnrolmentFacts.of(loaded)
 
 
 @pytest.fixture

@@ -7,16 +7,11 @@ import dataclasses
 import warnings
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.conversation.parsing import clean_text
-from bot.db.engine import session_factory
-from bot.db.models import Episode
 from bot.insight.doctor_summary import EnrolmentFacts, render_summary_pdf, summary_text
-from bot.insight.history import PainHistory, load_pain_history
+from bot.insight.history import PainHistory
 from bot.insight.pain_chart import render_pain_chart
-from tests.support.episode import NOW, seed_episode
 from tests.support.pictures import png_size
 
 NOTES = (
@@ -31,23 +26,12 @@ NOTES = (
 languages issue), and would be drawn as boxes today."""
 
 
-@pytest.fixture
-async def history(engine: AsyncEngine) -> tuple[PainHistory, EnrolmentFacts]:
-    sessions = session_factory(engine)
-    async with sessions.begin() as session:
-        person, episode = await seed_episode(session)
-    async with sessions() as session:
-        loaded = await session.scalar(select(Episode).where(Episode.id == episode.id))
-        assert loaded is not None
-        return await load_pain_history(session, person, loaded, NOW), EnrolmentFacts.of(loaded)
-
-
 @pytest.mark.each_database
 @pytest.mark.parametrize("typed", NOTES)
 async def test_a_note_in_any_script_is_summarised_drawn_and_charted(
-    history: tuple[PainHistory, EnrolmentFacts], typed: str
+    stored: tuple[PainHistory, EnrolmentFacts], typed: str
 ) -> None:
-    pain_history, facts = history
+    pain_history, facts = stored
     note = clean_text(typed)
     last = dataclasses.replace(pain_history.points[-1], note=note)
     with_note = dataclasses.replace(pain_history, points=(*pain_history.points[:-1], last))

@@ -42,3 +42,14 @@ async def enrol(bot: BotUnderTest, person: Person, answers: Answers = Answers())
     await bot.send(person, answers.zone)
     replies = await bot.tap(person, answers.checkin_time)
     return replies[-1]
+
+
+async def checkin_with_flag(
+    bot: BotUnderTest, person: Person, flag: str, pain: str = "5"
+) -> list[SentMessage]:
+    """/checkin at the clock's time, a pain score, "anything new?" yes, and one red flag
+    tapped; returns what the bot sent in reply to the flag."""
+    await bot.command(person, "checkin")
+    await bot.tap(person, pain)
+    await bot.tap(person, "Yes")
+    return await bot.tap(person, flag)
