@@ -203,3 +203,29 @@ async def test_es_follow_up_answers_reach_the_operators_alerts_stats_and_export(
     rows = list(csv.reader(io.StringIO((document.file_bytes or b"").decode())))
     outcomes = [row[COLUMNS.index("escalation_outcomes")] for row in rows[1:]]
     assert "RF-LEGS-BOTH=got_help" in outcomes
+
+
+async def test_es_follow_up_survives_telegram_failing_and_a_restart_and_is_asked_once(
+    bot: BotUnderTest,
+) -> None:
+    """The follow-up is owed like any message: Telegram answering 500 when it is due, then a
+    restart, and it still comes, once, when Telegram is back."""
+    ada = bot.api.person(7109, "Ada")
+    await enrol(bot, ada)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await checkin_with_flag(bot, ada, "Both legs")
+    bot.api.faults.server_error("sendMessage", ada.chat_id, times=1_000_000)
+    await bot.tick_at(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
+    await bot.sender.idle()
+    assert _follow_ups(ada) == []
+    assert bot.api.calls_to("sendMessage")[-1].status == 500  # it was tried, and failed
+    await bot.restart()
+    bot.api.faults.clear()
+    for minutes in (1, 3, 10, 30):
+        await bot.tick_at(datetime(2026, 11, 25, 14, minutes, tzinfo=UTC))
+        await bot.sender.idle()
+    [asked] = _follow_ups(ada)
+    assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]
+    await bot.tap(ada, GOT_HELP)
+    [escalation] = await _escalations(bot)
+    assert escalation.outcome is EscalationOutcome.GOT_HELP
