@@ -114,6 +114,13 @@ class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
         description="seconds a SQLite write waits for another writer before it fails (and is "
         "retried within DATABASE_RETRY_SECONDS)",
     )
+    pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections each process keeps open (turns beyond it wait "
+        "for one); SQLite always has one writer connection",
+    )
     retry_seconds: float = Field(
         default=15,
         ge=0,

@@ -39,6 +39,8 @@ from sqlalchemy.ext.asyncio import (
 
 SQLITE_BUSY_TIMEOUT = 5.0
 """Seconds a SQLite write waits for another writer (``DATABASE_SQLITE_BUSY_TIMEOUT``)."""
+POOL_SIZE = 10
+"""PostgreSQL connections a process keeps open (``DATABASE_POOL_SIZE``)."""
 READ_ONLY = "backcheck_read_only"
 """An execution option for long reads (stats, exports): on SQLite their transaction begins
 DEFERRED, so a read of a million rows does not hold the write lock while it runs."""
@@ -80,13 +82,22 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
 
 
 def create_engine(
-    url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT, **options: Any
+    url: str,
+    *,
+    sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    pool_size: int = POOL_SIZE,
+    **options: Any,
 ) -> AsyncEngine:
     """An async engine for ``url`` with the per-database settings BackCheck relies on."""
     # Parameters are people's answers and notes: never in an error's text or a log line.
     options.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, **options)
+        # A fixed set of connections, each opened once: an overflow connection would be closed
+        # when given back, and opening one (and asyncpg's look-up of the JSON types) costs more
+        # than the turn it serves. No ping before each use either, a round trip per turn:
+        # a connection found dead fails its transaction, SQLAlchemy then drops every pooled
+        # connection, and the turn is tried again (DATABASE_RETRY_SECONDS) on a fresh one.
+        return create_async_engine(url, pool_size=pool_size, max_overflow=0, **options)
     _owner_only(make_url(url).database)
     # One connection, so the process's writers wait in turn (see the module's docstring); a
     # writer that waits longer than the busy timeout fails as it would in SQLite's own wait.

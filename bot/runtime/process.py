@@ -55,7 +55,9 @@ class Parts:
 async def parts(settings: Settings, *, connections: int = CONNECTIONS) -> AsyncIterator[Parts]:
     """A process's parts on the wall clock; the database's connections close on the way out."""
     engine = create_engine(
-        settings.database.url, sqlite_busy_timeout=settings.database.sqlite_busy_timeout
+        settings.database.url,
+        sqlite_busy_timeout=settings.database.sqlite_busy_timeout,
+        pool_size=settings.database.pool_size,
     )
     sessions = session_factory(engine)
     clock = SystemClock()
