@@ -1,8 +1,10 @@
 """Nothing secret or personal in any log line, at any level: a day of the bot's life (enrolment,
 a check-in with a note, a red flag, text typed while held, its follow-up, a forged tap, an
 erasure) logged at DEBUG with the libraries at the levels the process gives them, every line
-scanned. Without those levels, python-telegram-bot and aiosqlite write what people typed and
-their Telegram ids at DEBUG. (A failing statement's traceback: tests/db/test_errors.py.)"""
+scanned; then a bad day's (Telegram failing a reply, a person who blocked the bot owed an
+emergency, the database away while a note is typed), whose error paths log most. Without those
+levels, python-telegram-bot and aiosqlite write what people typed and their Telegram ids at
+DEBUG. (A failing statement's traceback: tests/db/test_errors.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import timedelta
 import pytest
 
 from bot.runtime.logs import FORMAT, QUIET_LIBRARIES, WithoutMessages, quiet_libraries
+from tests.support.database_away import awayable_database, send_failing
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest
 
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.each_database
 USER_ID = 918273645
 NAME = "Philippa Quennell-Ashdown"
 NOTE = "zebra-quartz note about my neighbour"
+APOLOGY = "Sorry, I couldn't save that. Please send it again."
 
 
 @pytest.fixture
@@ -62,12 +66,19 @@ async def test_no_token_name_id_or_typed_text_in_any_log_line(
     await bot.command(person, "delete")
     await bot.tap(person, "Yes, erase everything")
 
+    _assert_nothing_secret(bot, caplog, extra=("what now",))
+
+
+def _assert_nothing_secret(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture, extra: tuple[str, ...] = ()
+) -> None:
     formatter = WithoutMessages(FORMAT)
     lines = [formatter.format(record) for record in caplog.records]
     assert lines, "the scenario logged nothing: the scan would prove nothing"
+    token = bot.settings.require_token().get_secret_value()
     secrets = [
-        bot.settings.require_token().get_secret_value(),
-        bot.settings.require_token().get_secret_value().split(":")[1],
+        token,
+        token.split(":")[1],
         str(USER_ID),
         str(USER_ID + 1),
         "Philippa",
@@ -75,8 +86,53 @@ async def test_no_token_name_id_or_typed_text_in_any_log_line(
         "pqa",
         "zebra-quartz",
         "neighbour",
-        "what now",
+        *extra,
     ]
     for line in lines:
         for secret in secrets:
             assert secret not in line, (secret, line)
+
+
+@pytest.mark.usefixtures("as_the_process_logs")
+async def test_no_secret_in_the_log_lines_of_a_bad_day(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with awayable_database(
+        database_url, database_sqlite_busy_timeout=0.2, database_retry_seconds=0.5
+    ) as database:
+        bot = database.bot
+        caplog.set_level(logging.DEBUG)
+        person = bot.api.person(USER_ID, "Philippa", last_name="Quennell", username="pqa")
+        await enrol(bot, person)
+        bot.clock.advance(timedelta(days=1))
+        await bot.command(person, "checkin")
+        for label in ("4", "No", "Yes"):
+            await bot.tap(person, label)
+        # Telegram fails the reply to the note twice; the outbox sends it on a later tick.
+        bot.api.faults.server_error("sendMessage", person.chat_id, times=2)
+        await bot.send(person, NOTE)
+        for _ in range(3):
+            bot.clock.advance(timedelta(seconds=30))
+            await bot.tick()
+        assert "Thanks, that's saved." in (person.last.text or "")
+        # The database away while a note is typed: retried, then apologised for.
+        await bot.command(person, "checkin")
+        for label in ("5", "No", "Yes"):
+            await bot.tap(person, label)
+        async with database.away():
+            assert await send_failing(bot, person, f"lost words {NOTE}") == [APOLOGY]
+        await bot.send(person, f"retyped {NOTE}")
+        # Blocked, with an emergency owed: reported to the operators, at WARNING in the log.
+        await bot.command(person, "checkin")
+        for label in ("6", "Yes"):
+            await bot.tap(person, label)
+        bot.api.faults.blocked("sendMessage", person.chat_id)
+        await bot.tap(person, "Chest pain")
+        for _ in range(2):
+            bot.clock.advance(timedelta(seconds=30))
+            await bot.tick()
+        assert any("has blocked the bot" in line for line in bot.admin_messages)
+
+    levels = {record.levelno for record in caplog.records}
+    assert {logging.WARNING, logging.ERROR} <= levels  # the error paths were taken
+    _assert_nothing_secret(bot, caplog, extra=("lost words", "retyped"))
