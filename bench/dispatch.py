@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as wall_time
@@ -69,53 +69,20 @@ GOAL_IDLE_CPU_MS = 5.0
 
 @dataclass
 class Phases:
-    """Wall and CPU time spent in each part of ``Dispatcher.tick``, and the rows through it."""
+    """Wall and CPU time of a drain's two parts: deciding the due rows into the outbox
+    (``Dispatcher.decide``) and sending the outbox (``Sender.deliver_due``)."""
 
     wall: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
-    batches: int = 0
 
-    def add(self, phase: str, wall: float, cpu: float) -> None:
+    async def timed(self, phase: str, work: Awaitable[int]) -> int:
+        wall, cpu = time.perf_counter(), time.process_time()
+        rows = await work
         self.wall[phase] = self.wall.get(phase, 0.0) + time.perf_counter() - wall
         self.cpu[phase] = self.cpu.get(phase, 0.0) + time.process_time() - cpu
-
-    def count(self, what: str, rows: int) -> None:
-        self.rows[what] = self.rows.get(what, 0) + rows
-
-
-def instrument(dispatcher: Any, phases: Phases) -> None:
-    """Time the dispatcher's prepare, send and settle steps (the claim is the rest of a tick)."""
-    prepare: Callable[..., Awaitable[Any]] = dispatcher._prepare
-    send: Callable[..., Awaitable[None]] = dispatcher._send
-    settle: Callable[..., Awaitable[None]] = dispatcher._settle
-
-    async def timed_prepare(batch: Sequence[Any]) -> Any:
-        phases.batches += 1
-        phases.count("claimed", len(batch))
-        wall, cpu = time.perf_counter(), time.process_time()
-        prepared, outcomes = await prepare(batch)
-        phases.add("prepare", wall, cpu)
-        phases.count("prepared", len(prepared))
-        return prepared, outcomes
-
-    async def timed_send(bot: Any, prepared: Sequence[Any], outcomes: Any) -> None:
-        before = len(outcomes.sent)
-        wall, cpu = time.perf_counter(), time.process_time()
-        await send(bot, prepared, outcomes)
-        phases.add("send", wall, cpu)
-        phases.count("sent", len(outcomes.sent) - before)
-
-    async def timed_settle(outcomes: Any) -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
-        await settle(outcomes)
-        phases.add("settle", wall, cpu)
-        phases.count("failed", len(outcomes.failed) + len(outcomes.retry))
-        phases.count("nothing_to_send", len(outcomes.nothing_to_send))
-
-    dispatcher._prepare = timed_prepare
-    dispatcher._send = timed_send
-    dispatcher._settle = timed_settle
+        self.rows[phase] = self.rows.get(phase, 0) + rows
+        return rows
 
 
 async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
@@ -125,8 +92,8 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     from bot.config import load_settings
     from bot.db.engine import session_factory
     from bot.runtime.dispatcher import Dispatcher
-    from bot.telegram.app import build_application
     from bot.telegram.bot import make_bot
+    from bot.telegram.sender import Sender
 
     result: dict[str, Any] = {"rss_after_imports_mib": proc_stats.rss_mib()}
     clock = ManualClock(NOW)
@@ -145,17 +112,17 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         bot = make_bot(settings, request=recorder)
     else:
         bot = make_bot(settings)
-    application = build_application(settings, sessions, clock, bot=bot)
-    await application.initialize()
-    dispatcher = Dispatcher(
+    await bot.initialize()
+    sender = Sender(
         sessions,
         settings,
         clock,
+        bot,
         batch_size=args.batch_size,
         concurrent_chats=args.concurrent_chats,
     )
+    dispatcher = Dispatcher(sessions, settings, clock, sender, batch_size=args.batch_size)
     phases = Phases()
-    instrument(dispatcher, phases)
 
     result["rss_before_tick_mib"] = proc_stats.rss_mib()
     result["peak_rss_before_tick_mib"] = proc_stats.peak_rss_mib()
@@ -169,16 +136,16 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     wall, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
-    delivered = 0 if args.idle_only else await dispatcher.tick(application.bot)
+    delivered = 0
+    if not args.idle_only:
+        await phases.timed("decide", dispatcher.decide())
+        delivered = await phases.timed("send", sender.deliver_due())
     if profile is not None:
         profile.disable()
     tick_wall, tick_cpu = time.perf_counter() - wall, time.process_time() - cpu
     result["tick_ended_at"] = time.time()
     result["peak_rss_tick_mib"] = proc_stats.peak_rss_mib()
     result["rss_after_tick_mib"] = proc_stats.rss_mib()
-    inside = sum(phases.wall.values())
-    phases.wall["claim"] = tick_wall - inside
-    phases.cpu["claim"] = tick_cpu - sum(phases.cpu.values())
     result.update(
         delivered=delivered,
         tick_wall=tick_wall,
@@ -186,14 +153,13 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         phase_wall=phases.wall,
         phase_cpu=phases.cpu,
         rows=phases.rows,
-        batches=phases.batches,
     )
 
     idle_cpu: list[float] = []
     idle_wall: list[float] = []
     for _ in range(args.idle_ticks):
         wall, cpu = time.perf_counter(), time.process_time()
-        nothing = await dispatcher.tick(application.bot)
+        nothing = await dispatcher.tick()
         idle_cpu.append(time.process_time() - cpu)
         idle_wall.append(time.perf_counter() - wall)
         assert nothing == 0, f"an idle tick delivered {nothing}"
@@ -205,7 +171,8 @@ async def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             result["per_chat"] = recorder.per_chat.hex()
         result["other_chats"] = recorder.other_chats
         result["calls"] = recorder.calls
-    await application.shutdown()
+    await sender.stop()
+    await bot.shutdown()
     await engine.dispose()
     result["peak_rss_process_mib"] = max(
         result["peak_rss_before_tick_mib"], proc_stats.peak_rss_mib()
@@ -383,7 +350,6 @@ def _combine(workers: Sequence[dict[str, Any]], people: int) -> dict[str, Any]:
         "delivered": sum(w["delivered"] for w in workers),
         "tick_wall": span,
         "tick_cpu": sum(w["tick_cpu"] for w in workers),
-        "batches": sum(w["batches"] for w in workers),
         "idle_cpu": [tick for w in workers for tick in w["idle_cpu"]],
         "idle_wall": [tick for w in workers for tick in w["idle_wall"]],
         "other_chats": sum(w.get("other_chats", 0) for w in workers),
@@ -526,10 +492,10 @@ def environment_report(databases: Sequence[str]) -> list[str]:
 
 def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:
     lines = [
-        "| database | transport | people | drain (s) | messages/s | claimed/s | prepared/s "
+        "| database | transport | people | drain (s) | messages/s | decided/s "
         "| sent/s | CPU of drain (s) | peak RSS (MiB) | idle tick CPU median / p90 (ms) "
         "| idle tick wall median (ms) | correct |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s in scenarios:
         w = s.worker
@@ -541,8 +507,7 @@ def scenario_table(scenarios: Sequence[Scenario]) -> list[str]:
         lines.append(
             f"| {s.database} | {transport} | {s.people:,} | {w['tick_wall']:.2f} "
             f"| **{_rate(s):,.0f}** "
-            f"| {rows.get('claimed', 0) / max(wall.get('claim', 0), 1e-9):,.0f} "
-            f"| {rows.get('prepared', 0) / max(wall.get('prepare', 0), 1e-9):,.0f} "
+            f"| {rows.get('decide', 0) / max(wall.get('decide', 0), 1e-9):,.0f} "
             f"| {messages / max(wall.get('send', 0), 1e-9):,.0f} "
             f"| {w['tick_cpu']:.2f} | {w['peak_rss_process_mib']:.0f} "
             f"| {_median_ms(w['idle_cpu']):.2f} / {_percentile_ms(w['idle_cpu'], 0.9):.2f} "
@@ -571,10 +536,9 @@ def worker_table(scenarios: Sequence[Scenario]) -> list[str]:
 
 def phase_table(scenarios: Sequence[Scenario]) -> list[str]:
     lines = [
-        "| database | transport | people | claim wall/CPU (s) | prepare wall/CPU (s) "
-        "| send wall/CPU (s) | settle wall/CPU (s) | batches | RSS before / after tick (MiB) "
-        "| seeding (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | transport | people | decide wall/CPU (s) | send wall/CPU (s) "
+        "| RSS before / after tick (MiB) | seeding (s) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for s in scenarios:
         w = s.worker
@@ -582,10 +546,10 @@ def phase_table(scenarios: Sequence[Scenario]) -> list[str]:
             continue
         cells = " | ".join(
             f"{w['phase_wall'].get(p, 0):.2f} / {w['phase_cpu'].get(p, 0):.2f}"
-            for p in ("claim", "prepare", "send", "settle")
+            for p in ("decide", "send")
         )
         lines.append(
-            f"| {s.database} | {s.transport} | {s.people:,} | {cells} | {w['batches']} "
+            f"| {s.database} | {s.transport} | {s.people:,} | {cells} "
             f"| {w['rss_before_tick_mib']:.0f} / {w['rss_after_tick_mib']:.0f} "
             f"| {s.seed_seconds:.1f} |"
         )
@@ -767,8 +731,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"## Results (`{command.strip()}`)",
         "",
         "Rates are per worker (one process, one event loop). messages/s = messages the Bot API "
-        "received / wall time of the draining tick; claimed/s, prepared/s and sent/s = rows / "
-        "wall time spent in that step.",
+        "received / wall time of the draining tick; decided/s = due rows decided into the "
+        "outbox / wall time of Dispatcher.decide; sent/s = outbox messages sent / wall time of "
+        "Sender.deliver_due.",
         "",
         *scenario_table(scenarios),
         "",
