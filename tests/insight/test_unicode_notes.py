@@ -88,8 +88,9 @@ async def _note_round_trip(database_url: str, note: str) -> None:
             last.note = note
         async with sessions() as session:
             person = await session.scalar(select(Person).where(Person.telegram_user_id == 1001))
+            assert person is not None
             episode = await session.scalar(select(Episode).where(Episode.person_id == person.id))
-            assert person is not None and episode is not None
+            assert episode is not None
             history = await load_pain_history(session, person, episode, NOW)
             assert history.points[-1].note == note
             if note.strip():
