@@ -48,7 +48,7 @@ def _run(settings: Settings, _arguments: argparse.Namespace) -> int:
     from bot.runtime.live import run_polling
 
     settings.require_token()
-    logs.configure()
+    logs.configure(settings.log.format)
     upgrade_to_head(settings.database.url)
     asyncio.run(run_polling(settings))
     return 0
@@ -67,9 +67,26 @@ def _worker(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.runtime.worker import run_worker
 
     settings.require_token()
-    logs.configure()
+    logs.configure(settings.log.format)
     upgrade_to_head(settings.database.url)
     asyncio.run(run_worker(settings, until_idle=arguments.until_idle))
+    return 0
+
+
+def _webhook(settings: Settings, _arguments: argparse.Namespace) -> int:
+    """Go live behind HTTPS: Telegram posts updates to WEB_PUBLIC_URL; several processes may
+    serve one PostgreSQL database."""
+    import asyncio
+
+    from bot.db.migrate import upgrade_to_head
+    from bot.runtime import logs
+    from bot.runtime.web import run_webhook
+
+    settings.require_token()
+    settings.require_webhook()
+    logs.configure(settings.log.format)
+    upgrade_to_head(settings.database.url)
+    asyncio.run(run_webhook(settings))
     return 0
 
 
@@ -115,6 +132,7 @@ COMMANDS = {
     "flows": (_flows, "print every conversation flow as a Mermaid diagram (as in the README)"),
     "migrate": (_migrate, "bring the database schema up to date"),
     "run": (_run, "go live: long polling with TELEGRAM_BOT_TOKEN"),
+    "webhook": (_webhook, "go live behind HTTPS: a webhook on $PORT, health and metrics"),
     "worker": (_worker, "send what the due queue owes, without polling (--until-idle: drain)"),
     "requeue": (_requeue, "owe again every message given up (FAILED), to be sent now"),
     "export": (_export, "write the pseudonymous check-in CSV (as /export) to PATH"),

@@ -10,11 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.care.phases import Protocol
@@ -234,6 +241,67 @@ class CareSettings(_EnvSettings):
         return value
 
 
+class WebSettings(_EnvSettings, env_prefix="WEB_"):
+    public_url: str | None = Field(
+        default=None,
+        description="the https URL Telegram posts updates to, before the path, like "
+        "https://bot.example.org (webhook mode)",
+    )
+    secret: SecretStr | None = Field(
+        default=None,
+        description="1 to 256 characters of A-Z, a-z, 0-9, _ and -: Telegram sends it with "
+        "every update (X-Telegram-Bot-Api-Secret-Token) and the path is made from it",
+    )
+    host: str = Field(default="0.0.0.0", description="the address the web process listens on")
+    port: int = Field(
+        default=8080,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("WEB_PORT", "PORT", "port"),
+        description="the port the web process listens on (a platform's PORT is taken too)",
+    )
+    max_connections: int = Field(
+        default=40,
+        ge=1,
+        le=100,
+        description="connections Telegram may open to the webhook at once, 1 to 100",
+    )
+    health_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="a port for /healthz, /readyz and /metrics of a worker or run process",
+    )
+    ready_escalation_age: float = Field(
+        default=120,
+        gt=0,
+        description="seconds an owed escalation may wait before /readyz says unready",
+    )
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        shape = r"[A-Za-z0-9_-]{1,256}"
+        if value is not None and not re.fullmatch(shape, value.get_secret_value()):
+            raise ValueError("not a webhook secret")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+
+class LogSettings(_EnvSettings, env_prefix="LOG_"):
+    format: Literal["text", "json"] = Field(
+        default="text",
+        description="text (a line for people) or json (one JSON object a line, for a log "
+        "aggregator)",
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of a deployment, grouped by concern."""
@@ -243,6 +311,8 @@ class Settings:
     queue: QueueSettings
     admin: AdminSettings
     care: CareSettings
+    web: WebSettings
+    log: LogSettings
 
     def require_token(self) -> SecretStr:
         """The token, for commands that talk to Telegram; a missing one is a config error."""
@@ -252,6 +322,15 @@ class Settings:
                 + _describe(TelegramSettings, "bot_token")
             )
         return self.telegram.bot_token
+
+    def require_webhook(self) -> tuple[str, SecretStr]:
+        """The public URL and the secret, for webhook mode; a missing one is a config error."""
+        url, secret = self.web.public_url, self.web.secret
+        if url is None:
+            raise _unset(WebSettings, "public_url")
+        if secret is None:
+            raise _unset(WebSettings, "secret")
+        return url, secret
 
     def require_pseudonym_key(self) -> None:
         """Pseudonyms written outside the bot must match the bot's own, so they need the same
@@ -263,7 +342,7 @@ class Settings:
             )
 
 
-_SECRET_FIELDS = frozenset({"bot_token", "pseudonym_secret"})
+_SECRET_FIELDS = frozenset({"bot_token", "pseudonym_secret", "secret"})
 """Settings whose value is never shown, not even when it is wrong."""
 
 
@@ -287,6 +366,13 @@ def _masked(value: object) -> object:
 def _describe(settings_class: type[BaseSettings], field: str) -> str:
     description = settings_class.model_fields[field].description
     return description or "a valid value"
+
+
+def _unset(settings_class: type[BaseSettings], field: str) -> ConfigError:
+    return ConfigError(
+        f"{_env_name(settings_class, field)} is not set: expected "
+        + _describe(settings_class, field)
+    )
 
 
 def _env_name(settings_class: type[BaseSettings], field: str) -> str:
@@ -319,6 +405,8 @@ def load_settings(**overrides: Any) -> Settings:
         QueueSettings: {},
         AdminSettings: {},
         CareSettings: {},
+        WebSettings: {},
+        LogSettings: {},
     }
     for key, value in overrides.items():
         for settings_class, values in groups.items():
@@ -335,4 +423,6 @@ def load_settings(**overrides: Any) -> Settings:
         queue=_load(QueueSettings, groups[QueueSettings]),
         admin=_load(AdminSettings, groups[AdminSettings]),
         care=_load(CareSettings, groups[CareSettings]),
+        web=_load(WebSettings, groups[WebSettings]),
+        log=_load(LogSettings, groups[LogSettings]),
     )

@@ -21,6 +21,11 @@ _SETTINGS_VARIABLES = (
     "URGENT_CARE_TEXT",
     "DEFAULT_TIMEZONE",
     "CARE_PROTOCOL",
+    "PORT",
+    "WEB_PORT",
+    "WEB_PUBLIC_URL",
+    "WEB_SECRET",
+    "LOG_FORMAT",
 )
 
 
@@ -109,3 +114,25 @@ def test_a_bad_pseudonym_secret_is_never_printed() -> None:
 def test_a_missing_token_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
         load_settings().require_token()
+
+
+def test_webhook_mode_names_what_it_misses_and_never_prints_the_secret(tmp_path: Path) -> None:
+    token = {"TELEGRAM_BOT_TOKEN": "123456:ABC-DEF"}
+    missing = _run(tmp_path, "webhook", **token)
+    assert missing.returncode == 2
+    assert "WEB_PUBLIC_URL is not set" in missing.stderr
+    no_secret = _run(tmp_path, "webhook", WEB_PUBLIC_URL="https://bot.example.org", **token)
+    assert no_secret.returncode == 2
+    assert "WEB_SECRET is not set" in no_secret.stderr
+    malformed = _run(tmp_path, "webhook", WEB_SECRET="has spaces/and slashes", **token)
+    assert malformed.returncode == 2
+    assert "WEB_SECRET is invalid" in malformed.stderr
+    assert "spaces" not in malformed.stderr
+
+
+def test_a_platforms_port_is_the_web_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().web.port == 8080
+    monkeypatch.setenv("PORT", "5123")
+    assert load_settings().web.port == 5123
+    monkeypatch.setenv("WEB_PORT", "6000")
+    assert load_settings().web.port == 6000

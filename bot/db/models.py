@@ -357,3 +357,31 @@ class Conversation(Base):
     answers: Mapped[dict[str, Any]]
     question_number: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """An update Telegram posted to the webhook, stored before Telegram is answered.
+
+    Telegram delivers at least once: the ``update_id`` key makes a redelivery a no-op. Any web
+    process may receive any update; a sender's updates are handled in ``update_id`` order by
+    one process at a time, under a lease like the outbox's, so two taps of the same person that
+    reached two processes are never handled side by side or out of order. Once handled, the
+    payload (which holds what the person typed and their name) is cleared; the row itself is
+    kept a day to recognise redeliveries.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # A sender's oldest update not yet handled: probed for every update received.
+        Index("ix_inbox_sender_open", "sender_id", "handled_at", "update_id"),
+        Index("ix_inbox_received_at", "received_at"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sender_id: Mapped[int] = mapped_column(BigInteger)
+    """The Telegram user (or chat) the update comes from; 0 for an update with neither."""
+    payload: Mapped[dict[str, Any] | None]
+    received_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]

@@ -29,7 +29,7 @@ from bot.conversation.scheduled import prepare
 from bot.conversation.turn import Incoming, Turn
 from bot.db import repository
 from bot.db.models import DUE_PRIORITY, DueKind, DueStatus, OutboxKind
-from bot.queue import outbox, owed
+from bot.queue import inbox, outbox, owed
 from bot.runtime.checkin_batch import prepare_checkins
 from bot.telegram.sender import STOP_GRACE, Sender
 
@@ -93,9 +93,11 @@ class Dispatcher:
             await asyncio.wait([ticking], timeout=STOP_GRACE)
 
     async def forget_sent(self) -> None:
-        """Delete outbox rows sent more than :data:`SENT_KEPT` ago."""
+        """Delete outbox rows sent more than :data:`SENT_KEPT` ago, and the webhook's record
+        of updates handled as long ago (Telegram has stopped redelivering them)."""
         async with self._sessions.begin() as session:
             await outbox.prune_sent(session, self._clock.now() - SENT_KEPT)
+            await inbox.prune(session, self._clock.now() - SENT_KEPT)
 
     async def next_due(self) -> datetime | None:
         """When anything is next owed: a due row or a message waiting to be retried (for the

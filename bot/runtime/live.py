@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.config import Settings
+from bot.runtime.health import health_server
 from bot.runtime.process import parts, until_stopped, wind_down
 from bot.telegram.app import build_application
 
@@ -27,9 +28,10 @@ async def run_polling(settings: Settings) -> None:
                 poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
             )
             process.sender.start()
-            scheduler.start()
             try:
-                await until_stopped()
+                async with health_server(process.sessions, settings, process.clock, scheduler):
+                    scheduler.start()
+                    await until_stopped()
             finally:
                 # Updates first (their turns are owed before the outbox stops), then the queue.
                 await updater.stop()

@@ -8,9 +8,12 @@ but never its message.
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from datetime import UTC, datetime
 from types import TracebackType
+from typing import Literal
 
 QUIET_LIBRARIES = (
     "httpx",
@@ -52,10 +55,32 @@ class WithoutMessages(logging.Formatter):
         return "\n\nWhile handling the error above:\n\n".join(blocks)
 
 
-def configure(level: int = logging.INFO) -> None:
+class JsonLines(WithoutMessages):
+    """One JSON object a line (``LOG_FORMAT=json``), for a log aggregator: time, level,
+    logger, event, and the update id or pseudonym a line carries (``extra=``), never more."""
+
+    FIELDS = ("update_id", "pseudonym")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for name in self.FIELDS:
+            if hasattr(record, name):
+                line[name] = getattr(record, name)
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(log_format: Literal["text", "json"] = "text", level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format=FORMAT)
+    formatter = JsonLines() if log_format == "json" else WithoutMessages(FORMAT)
     for handler in logging.getLogger().handlers:
-        handler.setFormatter(WithoutMessages(FORMAT))
+        handler.setFormatter(formatter)
     quiet_libraries()
 
 

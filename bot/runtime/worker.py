@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from bot.config import Settings
 from bot.db.models import DueMessage, DueStatus, OutboxMessage, OutboxStatus
+from bot.runtime.health import health_server
 from bot.runtime.process import Parts, parts, until_stopped, wind_down
 from bot.telegram.sender import CONCURRENT_CHATS
 
@@ -32,9 +33,10 @@ async def run_worker(settings: Settings, *, until_idle: bool) -> None:
                 await process.dispatcher.stop()
             return
         scheduler = process.scheduler()
-        scheduler.start()
         try:
-            await until_stopped()
+            async with health_server(process.sessions, settings, process.clock, scheduler):
+                scheduler.start()
+                await until_stopped()
         finally:
             await wind_down(process, scheduler)
 

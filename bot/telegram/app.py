@@ -63,8 +63,11 @@ def build_application(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     sender: Sender,
+    *,
+    polling: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot's handlers on the sender's bot; what they owe is sent by ``sender``.
+    """The bot's handlers on the sender's bot; what they owe is sent by ``sender``. Without
+    ``polling`` the Application has no Updater: updates come from the webhook's inbox.
 
     Nothing here ticks the due queue: the composition roots of :mod:`bot.runtime` put the
     Application, the sender and the scheduler together, and tests drive them with a moved clock.
@@ -73,14 +76,14 @@ def build_application(
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await set_command_menu(application, settings.admin.ids)
 
-    application = (
+    builder = (
         ApplicationBuilder()
         .bot(sender.bot)
         .concurrent_updates(PerPersonUpdates())
         .job_queue(None)  # the due queue is BackCheck's own (bot.runtime), never one job a person
         .post_init(post_init)
-        .build()
     )
+    application = (builder if polling else builder.updater(None)).build()
     conversations = Conversations(sessions, settings, clock)
     handlers = Handlers(conversations, AdminDesk(sessions, settings, clock), sender)
 

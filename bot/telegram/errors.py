@@ -22,7 +22,13 @@ class ErrorReporter:
     async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+        log.error(
+            "update %s failed: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=error,
+            extra={"update_id": update_id},
+        )
         if self._alert_chat_id is None:
             return
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import replace
 
 from telegram import CallbackQuery, Message, Update
@@ -18,7 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import metrics, texts
 from bot.conversation import parsing
 from bot.conversation.admin import AdminDesk
 from bot.conversation.engine import Conversations
@@ -56,9 +57,11 @@ class Handlers:
         self._sender = sender
 
     async def private_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.monotonic()
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        metrics.UPDATES.labels("message").inc()
         if message.chat_id != user.id:
             log.warning(
                 "update %s: a message from another person's chat, ignored", update.update_id
@@ -83,12 +86,16 @@ class Handlers:
         except Exception:
             await self._apologise(message.chat_id)
             raise
-        self._sender.after_turn(message.chat_id, claimed=reply.claimed, waiting=reply.waiting)
+        self._sender.after_turn(
+            message.chat_id, claimed=reply.claimed, waiting=reply.waiting, started=started
+        )
 
     async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.monotonic()
         query = update.callback_query
         if query is None:
             return
+        metrics.UPDATES.labels("button").inc()
         message = query.message
         decoded = callbacks.decode(query.data)
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
@@ -127,6 +134,7 @@ class Handlers:
             waiting=reply.waiting,
             first=answer,
             then=close,
+            started=started,
         )
 
     async def membership(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,6 +142,7 @@ class Handlers:
         change = update.my_chat_member
         if change is None or change.chat.type != ChatType.PRIVATE:
             return
+        metrics.UPDATES.labels("membership").inc()
         blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
         await self._conversations.membership(change.from_user.id, blocked=blocked)
 

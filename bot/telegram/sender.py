@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
@@ -35,10 +36,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 
-from bot import texts
+from bot import metrics, texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.escalate import mark_delivered
@@ -119,16 +127,18 @@ class Sender:
         waiting: Sequence[int] = (),
         first: Finish | None = None,
         then: Finish | None = None,
+        started: float | None = None,
     ) -> None:
         """Send what the turn owed, now, in the background: ``first`` (answering a button),
         the person's messages (``claimed`` for this sender by the turn, or waiting in their
         chat), ``then`` (closing the question), then the other ``waiting`` chats (the
-        operators'), so an alert never delays the person."""
+        operators'), so an alert never delays the person. ``started`` (``time.monotonic()``
+        when the update's handling began) times the reply."""
         if self._stopping:
             if claimed:
                 self._spawn(self._release(claimed))
             return
-        self._spawn(self._after_turn(chat_id, claimed, waiting, first, then))
+        self._spawn(self._after_turn(chat_id, claimed, waiting, first, then, started))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -142,13 +152,16 @@ class Sender:
         waiting: Sequence[int],
         first: Finish | None,
         then: Finish | None,
+        started: float | None,
     ) -> None:
         try:
             if first is not None:
                 await first()
             async with self._chat_lock(chat_id):
                 if claimed:
-                    await self._send_in_order(claimed)
+                    sent, _stopped = await self._send_in_order(claimed)
+                    if sent and started is not None:
+                        metrics.REPLY_LATENCY.observe(time.monotonic() - started)
                 if chat_id in waiting:
                     await self._drain(chat_id, due_only=False)
             if then is not None:
@@ -264,6 +277,7 @@ class Sender:
             try:
                 await self._send(group)
             except Exception as error:
+                metrics.SEND_ERRORS.labels(group[0].kind.value, _error_label(error)).inc(len(group))
                 keep_going = await self._failed(group, error)
                 index += len(group)
                 if not keep_going:
@@ -271,6 +285,7 @@ class Sender:
                     break
                 continue
             sent += group
+            metrics.MESSAGES_SENT.labels(group[0].kind.value).inc(len(group))
             self._marks.add(group)
             index += len(group)
             if index < len(rows):
@@ -436,6 +451,21 @@ class Sender:
         else:
             if released:
                 log.info("handed back %s outbox rows", released)
+
+
+def _error_label(error: Exception) -> str:
+    """A send error as the metrics count it: Telegram's status, or what happened on the way."""
+    if isinstance(error, RetryAfter):
+        return "429"
+    if isinstance(error, Forbidden):
+        return "403"
+    if isinstance(error, BadRequest):
+        return "400"
+    if isinstance(error, TimedOut):
+        return "timeout"
+    if isinstance(error, NetworkError):
+        return "5xx"
+    return "other"
 
 
 def _alerts_together(rows: Sequence[outbox.Claimed], start: int) -> list[outbox.Claimed]:

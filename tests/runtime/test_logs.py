@@ -8,13 +8,15 @@ DEBUG. (A failing statement's traceback: tests/db/test_errors.py.)"""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from bot.runtime.logs import FORMAT, QUIET_LIBRARIES, WithoutMessages, quiet_libraries
+from bot.runtime.logs import FORMAT, QUIET_LIBRARIES, JsonLines, WithoutMessages, quiet_libraries
 from tests.support.database_away import awayable_database, send_failing
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest
@@ -136,3 +138,22 @@ async def test_no_secret_in_the_log_lines_of_a_bad_day(
     levels = {record.levelno for record in caplog.records}
     assert {logging.WARNING, logging.ERROR} <= levels  # the error paths were taken
     _assert_nothing_secret(bot, caplog, extra=("lost words", "retyped"))
+
+
+def test_json_lines_carry_time_level_logger_event_and_update_id_and_no_exception_message() -> None:
+    record = logging.LogRecord(
+        "bot.telegram.errors", logging.ERROR, __file__, 1, "update %s failed", (42,), None
+    )
+    record.update_id = 42
+    try:
+        raise ValueError(NOTE)
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    line = json.loads(JsonLines().format(record))
+    assert line["level"] == "ERROR"
+    assert line["logger"] == "bot.telegram.errors"
+    assert line["event"] == "update 42 failed"
+    assert line["update_id"] == 42
+    assert line["time"].endswith("+00:00")
+    assert "ValueError" in line["exception"]
+    assert "zebra" not in json.dumps(line)

@@ -1,0 +1,138 @@
+"""The webhook's inbox: updates stored as they arrive, handled in order, each once.
+
+Telegram posts each update until it gets a 200 (at least once), to whichever web process its
+connection reaches. Storing the update first makes a redelivery a no-op (its ``update_id`` is
+already there) and a process that dies after answering Telegram loses nothing (another one
+finds the update still open). A sender's updates are handled oldest first by the process that
+holds the lease on the oldest open one: a second process that receives the same person's next
+tap finds the head leased, leaves it, and the holder takes the new update after its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import InboxUpdate
+
+_INBOX = cast(Table, InboxUpdate.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """A leased update, as handling it needs it."""
+
+    update_id: int
+    payload: dict[str, Any]
+
+
+def sender_of(payload: dict[str, Any]) -> int:
+    """The Telegram user (else chat) an update's payload comes from; 0 if it names neither."""
+    for value in payload.values():
+        if not isinstance(value, dict):
+            continue
+        for key in ("from", "chat"):
+            who = value.get(key)
+            if isinstance(who, dict) and isinstance(who.get("id"), int):
+                return int(who["id"])
+    return 0
+
+
+async def store(session: AsyncSession, payload: dict[str, Any], now: datetime) -> bool:
+    """Keep ``payload`` (an update as Telegram posted it); False if it was already kept."""
+    values = {
+        "update_id": int(payload["update_id"]),
+        "sender_id": sender_of(payload),
+        "payload": payload,
+        "received_at": now,
+    }
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(_INBOX).values(values).on_conflict_do_nothing()
+    result = await session.execute(statement.returning(_INBOX.c.update_id))
+    return result.first() is not None
+
+
+async def lease_head(
+    session: AsyncSession, sender_id: int, worker: str, now: datetime, lease: timedelta
+) -> Open | None:
+    """Lease the sender's oldest open update, unless another process holds it; then it is
+    theirs, and so is every later update of the sender."""
+    head = (
+        select(func.min(_INBOX.c.update_id))
+        .where(_INBOX.c.sender_id == sender_id, _INBOX.c.handled_at.is_(None))
+        .scalar_subquery()
+    )
+    statement = (
+        update(_INBOX)
+        .where(
+            _INBOX.c.update_id == head,
+            _INBOX.c.handled_at.is_(None),
+            or_(
+                _INBOX.c.claimed_by.is_(None),
+                _INBOX.c.claimed_by == worker,
+                _INBOX.c.lease_until < now,
+            ),
+        )
+        .values(claimed_by=worker, lease_until=now + lease)
+        .returning(_INBOX.c.update_id, _INBOX.c.payload)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None or row.payload is None:
+        return None
+    return Open(row.update_id, row.payload)
+
+
+async def handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """The update has been handled: forget what it said, remember that it came."""
+    await session.execute(
+        update(_INBOX)
+        .where(_INBOX.c.update_id == update_id)
+        .values(handled_at=now, payload=None, claimed_by=None, lease_until=None)
+    )
+
+
+async def stranded(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Senders with an open update nobody holds a live lease on: left by a process that died,
+    or received while their holder was finishing."""
+    statement = (
+        select(_INBOX.c.sender_id)
+        .where(
+            _INBOX.c.handled_at.is_(None),
+            or_(_INBOX.c.lease_until.is_(None), _INBOX.c.lease_until < now),
+        )
+        .group_by(_INBOX.c.sender_id)
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def release(session: AsyncSession, worker: str) -> None:
+    """Hand back this process's leases (it is stopping): the updates are open to others now."""
+    await session.execute(
+        update(_INBOX)
+        .where(_INBOX.c.claimed_by == worker, _INBOX.c.handled_at.is_(None))
+        .values(claimed_by=None, lease_until=None)
+    )
+
+
+async def oldest_open(session: AsyncSession) -> datetime | None:
+    """When the oldest update not yet handled arrived (for readiness and metrics)."""
+    return cast(
+        datetime | None,
+        await session.scalar(
+            select(func.min(_INBOX.c.received_at)).where(_INBOX.c.handled_at.is_(None))
+        ),
+    )
+
+
+async def prune(session: AsyncSession, before: datetime) -> None:
+    """Forget handled updates received before ``before``: Telegram stops redelivering an
+    update long before a day has passed."""
+    await session.execute(
+        delete(_INBOX).where(_INBOX.c.handled_at.is_not(None), _INBOX.c.received_at < before)
+    )

@@ -1,0 +1,137 @@
+"""Webhook mode at the Telegram edge: updates posted by Telegram, stored, then handled in order.
+
+Telegram waits for the answer to each post and posts again if it gets none, so the answer must
+come back fast and a repeated post must change nothing: :meth:`WebhookInbox.receive` stores the
+update (the inbox's key makes a repeat a no-op) and returns; the update is handled after, in
+the process, by python-telegram-bot's handlers as if it had been polled. Each person's updates
+are handled one at a time, oldest first, by whichever process holds the lease on their oldest
+open update (:mod:`bot.queue.inbox`), so several web processes can share one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application
+
+from bot.clock import Clock
+from bot.queue import inbox
+from bot.telegram.updates import CONCURRENT_UPDATES
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STOP_GRACE = 5.0
+"""Seconds a stopping process gives the updates it is handling to finish."""
+
+
+def webhook_path(secret: str) -> str:
+    """The path Telegram posts to: made from the secret, so it cannot be guessed, and never
+    the token (paths end up in access logs)."""
+    return "/telegram/" + hashlib.sha256(f"backcheck-webhook:{secret}".encode()).hexdigest()[:32]
+
+
+class WebhookInbox:
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        lease: timedelta,
+    ) -> None:
+        self.worker = uuid.uuid4().hex
+        """This process's name on the updates it leases."""
+        self._application = application
+        self._sessions = sessions
+        self._clock = clock
+        self._lease = lease
+        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
+        self._draining: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
+        self._stopping = False
+
+    async def receive(self, payload: dict[str, Any]) -> bool:
+        """Store an update Telegram posted and have it handled; False if it came before."""
+        async with self._sessions.begin() as session:
+            new = await inbox.store(session, payload, self._clock.now())
+        if new:
+            self.wake(inbox.sender_of(payload))
+        return new
+
+    def wake(self, sender_id: int) -> None:
+        """Handle the sender's open updates, unless this process already is."""
+        if self._stopping:
+            return
+        if sender_id in self._draining:
+            self._again.add(sender_id)  # the running drain looks once more before it ends
+            return
+        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
+        self._draining[sender_id] = task
+        task.add_done_callback(lambda _task: self._draining.pop(sender_id, None))
+
+    async def sweep(self) -> None:
+        """Take up updates nobody is handling: a dead process's, or any that slipped between
+        a drain's last look and its end."""
+        async with self._sessions() as session:
+            senders = await inbox.stranded(session, self._clock.now())
+        for sender_id in senders:
+            self.wake(sender_id)
+
+    async def idle(self) -> None:
+        """Wait until every update this process took up has been handled (tests)."""
+        while self._draining:
+            await asyncio.gather(*self._draining.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Take nothing new, let the updates being handled finish, and hand back the rest at
+        once (another process takes them up without waiting for a lease to run out)."""
+        self._stopping = True
+        if self._draining:
+            await asyncio.wait(list(self._draining.values()), timeout=STOP_GRACE)
+        try:
+            async with self._sessions.begin() as session:
+                await inbox.release(session, self.worker)
+        except Exception:
+            log.exception("could not hand back this process's updates; their lease will")
+
+    async def _drain(self, sender_id: int) -> None:
+        while not self._stopping:
+            self._again.discard(sender_id)
+            try:
+                async with self._sessions.begin() as session:
+                    head = await inbox.lease_head(
+                        session, sender_id, self.worker, self._clock.now(), self._lease
+                    )
+            except Exception:
+                log.exception("the inbox could not be read; the sweep tries again")
+                return
+            if head is None:
+                if sender_id in self._again:
+                    continue
+                return
+            if not await self._handle(head):
+                return
+
+    async def _handle(self, head: inbox.Open) -> bool:
+        """Handle one update; whether it is marked handled (else the drain stops, and the
+        update waits for its lease to run out)."""
+        update = Update.de_json(head.payload, self._application.bot)
+        async with self._slots:
+            # Errors in handlers reach the Application's error handlers, never here.
+            await self._application.process_update(update)
+        try:
+            async with self._sessions.begin() as session:
+                await inbox.handled(session, head.update_id, self._clock.now())
+        except Exception:
+            # Handled but not marked: the lease runs out and the update is handled again,
+            # where the conversation's stale-answer checks meet it.
+            log.exception("update %s handled but not marked so", head.update_id)
+            return False
+        return True
