@@ -28,6 +28,8 @@ from bot.telegram.updates import CONCURRENT_UPDATES
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+REORDER_WINDOW = 0.05
+"""Seconds a burst of a person's updates waits before its first is handled (see _drain)."""
 STOP_GRACE = 5.0
 """Seconds a stopping process gives the updates it is handling to finish."""
 
@@ -65,8 +67,14 @@ class WebhookInbox:
             self.wake(inbox.sender_of(payload))
         return new
 
+    async def _lease_head(self, session: AsyncSession, sender_id: int) -> inbox.Open | None:
+        return await inbox.lease_head(
+            session, sender_id, self.worker, self._clock.now(), self._lease
+        )
+
     def wake(self, sender_id: int) -> None:
-        """Handle the sender's open updates, unless this process already is."""
+        """Handle the sender's open updates, unless this process already is (one drain a
+        sender in a process: it alone leases the sender's updates here)."""
         if self._stopping:
             return
         if sender_id in self._draining:
@@ -102,36 +110,35 @@ class WebhookInbox:
             log.exception("could not hand back this process's updates; their lease will")
 
     async def _drain(self, sender_id: int) -> None:
+        """Handle the sender's updates oldest first while this process holds their head."""
+        # Telegram may post a person's two quick updates on two connections, the later one
+        # first: a moment's wait lets the earlier one be stored, and it is the head then.
+        await asyncio.sleep(REORDER_WINDOW)
+        head: inbox.Open | None = None
         while not self._stopping:
-            self._again.discard(sender_id)
+            if head is None:
+                self._again.discard(sender_id)
+                try:
+                    async with self._sessions.begin() as session:
+                        head = await self._lease_head(session, sender_id)
+                except Exception:
+                    log.exception("the inbox could not be read; the sweep tries again")
+                    return
+                if head is None:
+                    if sender_id in self._again:
+                        continue
+                    return
+            update = Update.de_json(head.payload, self._application.bot)
+            async with self._slots:
+                # Errors in handlers reach the Application's error handlers, never here.
+                await self._application.process_update(update)
+            handled = head.update_id
             try:
                 async with self._sessions.begin() as session:
-                    head = await inbox.lease_head(
-                        session, sender_id, self.worker, self._clock.now(), self._lease
-                    )
+                    await inbox.handled(session, handled, self._clock.now())
+                    head = None if self._stopping else await self._lease_head(session, sender_id)
             except Exception:
-                log.exception("the inbox could not be read; the sweep tries again")
+                # Handled but not marked: the lease runs out and the update is handled
+                # again, where the conversation's stale-answer checks meet it.
+                log.exception("update %s handled but not marked so", handled)
                 return
-            if head is None:
-                if sender_id in self._again:
-                    continue
-                return
-            if not await self._handle(head):
-                return
-
-    async def _handle(self, head: inbox.Open) -> bool:
-        """Handle one update; whether it is marked handled (else the drain stops, and the
-        update waits for its lease to run out)."""
-        update = Update.de_json(head.payload, self._application.bot)
-        async with self._slots:
-            # Errors in handlers reach the Application's error handlers, never here.
-            await self._application.process_update(update)
-        try:
-            async with self._sessions.begin() as session:
-                await inbox.handled(session, head.update_id, self._clock.now())
-        except Exception:
-            # Handled but not marked: the lease runs out and the update is handled again,
-            # where the conversation's stale-answer checks meet it.
-            log.exception("update %s handled but not marked so", head.update_id)
-            return False
-        return True
