@@ -12,7 +12,7 @@ from telegram import Update
 from bot.config import Settings
 from bot.runtime.health import health_server
 from bot.runtime.process import parts, until_stopped, wind_down
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, set_command_menu
 
 
 async def run_polling(settings: Settings) -> None:
@@ -24,6 +24,7 @@ async def run_polling(settings: Settings) -> None:
         scheduler = process.scheduler()
         async with application:
             await application.start()
+            await set_command_menu(application, settings.admin.ids)
             await updater.start_polling(
                 poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
             )

@@ -26,11 +26,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.runtime.health import Health, embedded_server, health_routes
 from bot.runtime.process import parts, until_stopped, wind_down
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, set_command_menu
 from bot.telegram.webhook import SECRET_HEADER, WebhookInbox, webhook_path
 
 log = logging.getLogger(__name__)
@@ -83,19 +84,34 @@ async def run_webhook(settings: Settings) -> None:
         )
         scheduler = process.scheduler()
 
+        registered = False
+
+        async def register() -> None:
+            """Tell Telegram where to post; until it answers, try again at each sweep (the
+            process serves meanwhile: another one may have registered the same URL)."""
+            nonlocal registered
+            try:
+                await application.bot.set_webhook(
+                    public_url + webhook_path(secret.get_secret_value()),
+                    secret_token=secret.get_secret_value(),
+                    allowed_updates=Update.ALL_TYPES,
+                    max_connections=settings.web.max_connections,
+                )
+                await set_command_menu(application, settings.admin.ids)
+            except TelegramError as error:
+                log.warning("the webhook is not registered yet: %s", type(error).__name__)
+                return
+            registered = True
+
         async def sweep() -> None:
             health.beat()
+            if not registered:
+                await register()
             await webhook.sweep()
 
         scheduler.add_job(sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB)
         async with application:
             await application.start()
-            await application.bot.set_webhook(
-                public_url + webhook_path(secret.get_secret_value()),
-                secret_token=secret.get_secret_value(),
-                allowed_updates=Update.ALL_TYPES,
-                max_connections=settings.web.max_connections,
-            )
             process.sender.start()
             scheduler.start()
             serving = asyncio.get_running_loop().create_task(server.serve())

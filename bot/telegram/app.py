@@ -67,21 +67,18 @@ def build_application(
     polling: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The bot's handlers on the sender's bot; what they owe is sent by ``sender``. Without
-    ``polling`` the Application has no Updater: updates come from the webhook's inbox.
+    ``polling`` the Application has no Updater: updates come from the webhook's inbox. The
+    composition roots set the command menu (:func:`set_command_menu`) once it has started.
 
     Nothing here ticks the due queue: the composition roots of :mod:`bot.runtime` put the
     Application, the sender and the scheduler together, and tests drive them with a moved clock.
     """
-
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        await set_command_menu(application, settings.admin.ids)
 
     builder = (
         ApplicationBuilder()
         .bot(sender.bot)
         .concurrent_updates(PerPersonUpdates())
         .job_queue(None)  # the due queue is BackCheck's own (bot.runtime), never one job a person
-        .post_init(post_init)
     )
     application = (builder if polling else builder.updater(None)).build()
     conversations = Conversations(sessions, settings, clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -105,6 +106,8 @@ async def test_two_processes_share_one_person_on_postgresql(postgres_url: str) -
         await mo.wait_for_replies(2, timeout=10)
         await _second_worker_handles(bot, mo, "09:00 (usual)")
         assert "You're all set" in (mo.last.text or "")
+        menu = bot.api.commands_by_scope[(json.dumps({"type": "default"}), "")]
+        assert [command["command"] for command in menu][:2] == ["start", "checkin"]
 
     engine = create_engine(postgres_url)
     async with session_factory(engine)() as session:

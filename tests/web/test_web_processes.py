@@ -6,6 +6,7 @@ secret header), to whichever process it picks."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 from collections.abc import AsyncIterator, Sequence
@@ -161,6 +162,8 @@ async def test_two_web_processes_keep_each_persons_updates_in_order(
         _web_processes(bot.api, postgres_url, tmp_path, 2) as webs,
         httpx.AsyncClient() as client,
     ):
+        menu = bot.api.commands_by_scope[(json.dumps({"type": "default"}), "")]
+        assert [command["command"] for command in menu][:2] == ["start", "checkin"]
         people = [bot.api.person(7300 + n, f"P{n}") for n in range(6)]
         await asyncio.gather(*(_at_the_note(client, bot.api, webs, p) for p in people))
         marks = {person.chat_id: person.mark() for person in people}
