@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BindParameter, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import InboxUpdate
@@ -43,6 +42,41 @@ def sender_of(payload: dict[str, Any]) -> int:
     return 0
 
 
+def _typed(*names: str) -> list[BindParameter[Any]]:
+    return [bindparam(name, type_=_INBOX.c[name].type) for name in names]
+
+
+# Text, compiled once: SQLAlchemy gives the dialects' ``Insert ... ON CONFLICT`` no cache key,
+# so it was built and compiled again for every update (bot/queue/owed.py says the same).
+_STORE = text(
+    "INSERT INTO inbox (update_id, sender_id, payload, received_at) "
+    "VALUES (:update_id, :sender_id, :payload, :received_at) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+).bindparams(*_typed("update_id", "sender_id", "payload", "received_at"))
+
+_LEASE_HEAD = (
+    text(
+        "UPDATE inbox SET claimed_by = :worker, lease_until = :lease_until "
+        "WHERE update_id = (SELECT min(update_id) FROM inbox "
+        "WHERE sender_id = :sender_id AND handled_at IS NULL) "
+        "AND handled_at IS NULL "
+        "AND (claimed_by IS NULL OR claimed_by = :worker OR lease_until < :now) "
+        "RETURNING update_id, payload"
+    )
+    .bindparams(
+        bindparam("worker", type_=_INBOX.c.claimed_by.type),
+        bindparam("now", type_=_INBOX.c.lease_until.type),
+        *_typed("lease_until", "sender_id"),
+    )
+    .columns(_INBOX.c.update_id, _INBOX.c.payload)
+)
+
+_HANDLED = text(
+    "UPDATE inbox SET handled_at = :handled_at, payload = NULL, claimed_by = NULL, "
+    "lease_until = NULL WHERE update_id = :update_id"
+).bindparams(*_typed("handled_at", "update_id"))
+
+
 async def store(session: AsyncSession, payload: dict[str, Any], now: datetime) -> bool:
     """Keep ``payload`` (an update as Telegram posted it); False if it was already kept."""
     values = {
@@ -51,10 +85,7 @@ async def store(session: AsyncSession, payload: dict[str, Any], now: datetime) -
         "payload": payload,
         "received_at": now,
     }
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(_INBOX).values(values).on_conflict_do_nothing()
-    result = await session.execute(statement.returning(_INBOX.c.update_id))
-    return result.first() is not None
+    return (await session.execute(_STORE, values)).first() is not None
 
 
 async def lease_head(
@@ -62,26 +93,8 @@ async def lease_head(
 ) -> Open | None:
     """Lease the sender's oldest open update, unless another process holds it; then it is
     theirs, and so is every later update of the sender."""
-    head = (
-        select(func.min(_INBOX.c.update_id))
-        .where(_INBOX.c.sender_id == sender_id, _INBOX.c.handled_at.is_(None))
-        .scalar_subquery()
-    )
-    statement = (
-        update(_INBOX)
-        .where(
-            _INBOX.c.update_id == head,
-            _INBOX.c.handled_at.is_(None),
-            or_(
-                _INBOX.c.claimed_by.is_(None),
-                _INBOX.c.claimed_by == worker,
-                _INBOX.c.lease_until < now,
-            ),
-        )
-        .values(claimed_by=worker, lease_until=now + lease)
-        .returning(_INBOX.c.update_id, _INBOX.c.payload)
-    )
-    row = (await session.execute(statement)).first()
+    values = {"worker": worker, "now": now, "lease_until": now + lease, "sender_id": sender_id}
+    row = (await session.execute(_LEASE_HEAD, values)).first()
     if row is None or row.payload is None:
         return None
     return Open(row.update_id, row.payload)
@@ -89,11 +102,7 @@ async def lease_head(
 
 async def handled(session: AsyncSession, update_id: int, now: datetime) -> None:
     """The update has been handled: forget what it said, remember that it came."""
-    await session.execute(
-        update(_INBOX)
-        .where(_INBOX.c.update_id == update_id)
-        .values(handled_at=now, payload=None, claimed_by=None, lease_until=None)
-    )
+    await session.execute(_HANDLED, {"handled_at": now, "update_id": update_id})
 
 
 async def stranded(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
