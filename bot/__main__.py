@@ -16,12 +16,18 @@ from bot.config import ConfigError, Settings, load_settings
 EXIT_CONFIG_ERROR = 2
 
 
-def _rules(_settings: Settings, _arguments: argparse.Namespace) -> int:
+def _rules(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.care.rules import format_rule_table, format_safety_net_table
+    from bot.countries import country_sheet, country_table
 
     print(format_rule_table())
     print("After an escalation (safety-netting):\n")
     print(format_safety_net_table())
+    if arguments.country:
+        print(country_sheet(settings, arguments.country))
+    else:
+        print("Emergency numbers by country (from the person's time zone):\n")
+        print(country_table())
     return 0
 
 
@@ -148,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_handler, help_text) in COMMANDS.items():
         command = commands.add_parser(name, help=help_text)
+        if name == "rules":
+            command.add_argument(
+                "--country", metavar="XX", help="what a person in country XX is told"
+            )
         if name == "worker":
             command.add_argument("--until-idle", action="store_true", help="drain, then exit")
         if name == "export":

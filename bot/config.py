@@ -187,14 +187,15 @@ class AdminSettings(_EnvSettings, env_prefix="ADMIN_"):
 
 
 class CareSettings(_EnvSettings):
-    emergency_number: str = Field(
-        default="112",
-        description="the emergency telephone number of the deployment's country, like 112 or 999",
+    emergency_number: str | None = Field(
+        default=None,
+        description="an emergency telephone number for everyone, like 112 or 999 (unset: each "
+        "person's country's number, from their time zone)",
     )
-    urgent_care_text: str = Field(
-        default="your doctor's surgery (ask for a same-day appointment) or your local urgent "
-        "care line",
-        description="who to contact for same-day care, in plain words, like 'NHS 111'",
+    urgent_care_text: str | None = Field(
+        default=None,
+        description="who to contact for same-day care, for everyone, in plain words, like "
+        "'NHS 111' (unset: each person's country's wording)",
     )
     default_timezone: str = Field(
         default="UTC",
@@ -219,14 +220,16 @@ class CareSettings(_EnvSettings):
 
     @field_validator("emergency_number")
     @classmethod
-    def _phone_number(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{2,6}", value):
+    def _phone_number(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{2,6}", value):
             raise ValueError("not a short emergency number")
         return value
 
     @field_validator("urgent_care_text")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.strip():
             raise ValueError("empty")
         return value.strip()

@@ -44,7 +44,7 @@ def test_defaults_need_nothing_installed() -> None:
     settings = load_settings()
     assert settings.database.url == "sqlite+aiosqlite:///backcheck.db"
     assert settings.telegram.api_base_url == OFFICIAL_API_BASE_URL
-    assert settings.care.emergency_number == "112"
+    assert settings.care.emergency_number is None  # each person's country's number
     assert settings.care.care_protocol is Protocol.SEED
     assert settings.admin.ids == frozenset()
     assert settings.telegram.bot_token is None

@@ -155,8 +155,8 @@ async def summary(turn: Turn) -> None:
 async def redflags(turn: Turn) -> None:
     turn.say(
         texts.REDFLAGS.format(
-            emergency=turn.settings.care.emergency_number,
-            urgent_care=turn.settings.care.urgent_care_text,
+            emergency=turn.contacts.emergency_number,
+            urgent_care=turn.contacts.urgent_care,
         )
     )
 
@@ -210,7 +210,7 @@ async def privacy(turn: Turn) -> None:
 
 async def help_(turn: Turn) -> None:
     if _enrolled(turn):
-        turn.say(texts.HELP.format(emergency=turn.settings.care.emergency_number))
+        turn.say(texts.HELP.format(emergency=turn.contacts.emergency_number))
     else:
         turn.say(texts.NOT_ENROLLED_HELP)
 

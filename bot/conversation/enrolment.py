@@ -91,7 +91,7 @@ class Consent(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         return question(
             turn,
-            texts.WELCOME.format(emergency=turn.settings.care.emergency_number),
+            texts.WELCOME.format(emergency=turn.contacts.emergency_number),
             button_rows({"yes": texts.CONSENT_YES, "no": texts.CONSENT_NO}, per_row=2),
         )
 
@@ -125,7 +125,7 @@ class Age(Step):
         if not care.can_enrol(band):
             # Nothing about a child is kept: the person row and its answers go.
             await turn.forget_person()
-            turn.say(texts.UNDER_16.format(emergency=turn.settings.care.emergency_number))
+            turn.say(texts.UNDER_16.format(emergency=turn.contacts.emergency_number))
             return True
         turn.require_person().age_band = band.value
         await goto(turn, History)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.constants import MessageLimit
 
 from bot.config import Settings
+from bot.countries import contacts_for
 from bot.db.models import Conversation, OutboxKind, Person
 from bot.insight.documents import Document
 from bot.queue.outbox import Letter
@@ -173,10 +174,9 @@ class Turn:
 
     @property
     def contacts(self) -> Contacts:
-        return Contacts(
-            emergency_number=self.settings.care.emergency_number,
-            urgent_care=self.settings.care.urgent_care_text,
-        )
+        """The numbers this person is told: their country's, or the deployment's."""
+        zone = self.person.timezone if self.person is not None else None
+        return contacts_for(self.settings, zone)
 
     @property
     def step(self) -> str:
