@@ -173,7 +173,7 @@ confirmation: ``mt:<escalation id>`` and ``mt:<escalation id>:<withdraw|keep>``
 
 
 def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgoing:
-    note = _operators_note(turn, level, rows)
+    note = operators_note(turn, level, rows)
     # ES-MISTAP under URGENT: its own button, live whatever the conversation asks meanwhile.
     buttons = (
         ((Button(texts.HOLD_LABELS["mistap"], f"{MISTAP}{rows[-1].id}"),),)
@@ -206,7 +206,7 @@ async def render_undelivered(turn: Turn, queued: Claimed) -> bool:
     return bool(rows)
 
 
-def _operators_note(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str:
+def operators_note(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str:
     """The escalation in the operators' words: a pseudonym and the rules, never a name."""
     return texts.ADMIN_ALERT.format(
         level=level.name,

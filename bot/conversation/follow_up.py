@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from bot import care, texts
-from bot.conversation.escalate import repeat_escalation
+from bot.conversation.escalate import operators_note, repeat_escalation
 from bot.conversation.safety import SAFETY, EmergencyHold, resume
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db.models import DueKind, DueMessage, DueStatus, Escalation, EscalationOutcome
@@ -43,7 +43,12 @@ async def ask(turn: Turn, row: Claimed) -> bool:
         (Button(label, f"{PREFIX}{newest}:{value}"),)
         for value, label in texts.FOLLOW_UP_LABELS.items()
     )
-    turn.messages.append(Outgoing(texts.follow_up_text(level, flags), buttons=buttons))
+    # Safety-netting, so it is owed like an escalation (retried until delivered, operators
+    # told when it fails): the note says which escalation it follows.
+    note = texts.FOLLOW_UP_NOTE.format(escalation=operators_note(turn, level, rows))
+    turn.messages.append(
+        Outgoing(texts.follow_up_text(level, flags), buttons=buttons, escalation_note=note)
+    )
     return True
 
 

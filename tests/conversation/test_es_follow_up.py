@@ -208,7 +208,7 @@ async def test_es_follow_up_answers_reach_the_operators_alerts_stats_and_export(
 async def test_es_follow_up_survives_telegram_failing_and_a_restart_and_is_asked_once(
     bot: BotUnderTest,
 ) -> None:
-    """The follow-up is owed like any message: Telegram answering 500 when it is due, then a
+    """The follow-up is owed like an escalation: Telegram answering 500 when it is due, then a
     restart, and it still comes, once, when Telegram is back."""
     ada = bot.api.person(7109, "Ada")
     await enrol(bot, ada)
@@ -229,3 +229,32 @@ async def test_es_follow_up_survives_telegram_failing_and_a_restart_and_is_asked
     await bot.tap(ada, GOT_HELP)
     [escalation] = await _escalations(bot)
     assert escalation.outcome is EscalationOutcome.GOT_HELP
+
+
+async def test_es_follow_up_is_never_given_up_and_the_operators_hear_when_it_fails(
+    bot: BotUnderTest,
+) -> None:
+    """Seven hours of Telegram failing, longer than an ordinary message is retried: the
+    follow-up is retried like the escalation it follows, the operators are told after its
+    second failure, and it comes once when Telegram is back."""
+    ben = bot.api.person(7110, "Ben")
+    await enrol(bot, ben)
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await checkin_with_flag(bot, ben, "Both legs")
+    bot.api.faults.server_error("sendMessage", ben.chat_id, times=1_000_000)
+    due = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    for minutes in range(0, 7 * 60, 5):
+        await bot.tick_at(due + timedelta(minutes=minutes))
+        await bot.sender.idle()
+    assert _follow_ups(ben) == []
+    [told] = [line for line in bot.admin_messages if line.startswith("NOT DELIVERED YET")]
+    assert "The follow-up question after this: EMERGENCY escalation: person P-" in told
+    assert "RF-LEGS-BOTH" in told
+
+    bot.api.faults.clear()
+    back = due + timedelta(hours=7)
+    for seconds in (0, 30, 60, 90):
+        await bot.tick_at(back + timedelta(seconds=seconds))
+        await bot.sender.idle()
+    [asked] = _follow_ups(ben)
+    assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]
