@@ -11,7 +11,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.runtime.health import health_server
-from bot.runtime.process import parts, until_stopped, wind_down
+from bot.runtime.process import parts, reaching_telegram, until_stopped, wind_down
 from bot.telegram.app import build_application, set_command_menu
 
 
@@ -22,7 +22,7 @@ async def run_polling(settings: Settings) -> None:
         updater = application.updater
         assert updater is not None, "an Application built for polling has an Updater"
         scheduler = process.scheduler()
-        async with application:
+        async with reaching_telegram(application):
             await application.start()
             await set_command_menu(application, settings.admin.ids)
             await updater.start_polling(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.error import NetworkError
+from telegram.ext import Application, ExtBot
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -27,6 +29,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.jobs import build_scheduler
 from bot.runtime.retention import Retention
 from bot.telegram.bot import CONNECTIONS, make_bot
+from bot.telegram.ratelimit import Lane
 from bot.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,35 @@ async def parts(settings: Settings, *, connections: int = CONNECTIONS) -> AsyncI
         )
     finally:
         await engine.dispose()
+
+
+STARTUP_LONGEST_WAIT = 30.0
+"""Seconds at most between two tries to reach Telegram at start-up."""
+
+
+@asynccontextmanager
+async def reaching_telegram(part: Application | ExtBot[Lane]) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    """Initialize ``part`` (which asks Telegram who the bot is), trying again while Telegram
+    cannot be reached, as after a network outage or on a machine that starts before its
+    network: one line at WARNING a try, not a traceback and a restart loop. A token Telegram
+    refuses stops the process, as no retry can help. Shut down on the way out."""
+    wait = 1.0
+    while True:
+        try:
+            await part.initialize()
+            break
+        except NetworkError as error:
+            log.warning(
+                "Telegram cannot be reached yet (%s); trying again in %.0f s",
+                type(error).__name__,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, STARTUP_LONGEST_WAIT)
+    try:
+        yield
+    finally:
+        await part.shutdown()
 
 
 async def until_stopped() -> None:

@@ -30,7 +30,7 @@ from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.runtime.health import Health, embedded_server, health_routes
-from bot.runtime.process import parts, until_stopped, wind_down
+from bot.runtime.process import parts, reaching_telegram, until_stopped, wind_down
 from bot.telegram.app import build_application, set_command_menu
 from bot.telegram.webhook import SECRET_HEADER, WebhookInbox, webhook_path
 
@@ -110,7 +110,7 @@ async def run_webhook(settings: Settings) -> None:
             await webhook.sweep()
 
         scheduler.add_job(sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB)
-        async with application:
+        async with reaching_telegram(application):
             await application.start()
             process.sender.start()
             scheduler.start()

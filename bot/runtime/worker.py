@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from bot.config import Settings
 from bot.db.models import DueMessage, DueStatus, OutboxMessage, OutboxStatus
 from bot.runtime.health import health_server
-from bot.runtime.process import Parts, parts, until_stopped, wind_down
+from bot.runtime.process import Parts, parts, reaching_telegram, until_stopped, wind_down
 from bot.telegram.sender import CONCURRENT_CHATS
 
 IDLE_POLL_SECONDS = 0.2
@@ -24,7 +24,10 @@ IDLE_POLL_SECONDS = 0.2
 async def run_worker(settings: Settings, *, until_idle: bool) -> None:
     """Send what is owed until SIGINT or SIGTERM, or with ``until_idle`` until nothing is."""
     # One connection per chat sent to at once.
-    async with parts(settings, connections=CONCURRENT_CHATS) as process, process.sender.bot:
+    async with (
+        parts(settings, connections=CONCURRENT_CHATS) as process,
+        reaching_telegram(process.sender.bot),
+    ):
         process.sender.start()
         if until_idle:
             try:

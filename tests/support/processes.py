@@ -88,12 +88,14 @@ async def bot_process(
     """``python -m bot ARGUMENTS`` on ``database_url`` against ``api``, with these settings
     (environment variables) on top of the tests' own; killed on the way out if still running."""
     env = environment(
-        TELEGRAM_BOT_TOKEN=api.token,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        DATABASE_URL=database_url,
-        DEFAULT_TIMEZONE="Europe/London",
-        TELEGRAM_RATE_LIMITS="false",
-        **settings,
+        **{
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "DATABASE_URL": database_url,
+            "DEFAULT_TIMEZONE": "Europe/London",
+            "TELEGRAM_RATE_LIMITS": "false",
+            **settings,
+        }
     )
     with log.open("ab") as stderr:
         process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,56 @@
+"""A process that starts while Telegram cannot be reached waits for it, saying so in one line,
+instead of dying with a traceback (and a platform's restart loop); once Telegram answers, it
+serves people as usual."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.support.harness import BotUnderTest
+from tests.support.processes import bot_process
+from tests.support.tcp_proxy import tcp_proxy
+
+
+@pytest.mark.parametrize("command", ["run", "worker"])
+async def test_a_process_waits_for_telegram_at_start_up(
+    bot: BotUnderTest, database_url: str, tmp_path: Path, command: str
+) -> None:
+    asked = len(bot.api.calls_to("getMe"))  # the test's own bot asked already
+    async with tcp_proxy("127.0.0.1", bot.api.port) as proxy:
+        proxy.cut()  # Telegram unreachable: connections refused
+        log = tmp_path / "process.log"
+        async with bot_process(
+            bot.api,
+            database_url,
+            log,
+            command,
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{proxy.port}/bot",
+        ) as process:
+            for _ in range(300):
+                if "Telegram cannot be reached yet" in process.stderr():
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(process.stderr()[-2000:])
+            assert process.process.returncode is None  # still there, waiting
+            assert "Traceback" not in process.stderr()
+
+            proxy.restore()
+            if command == "run":
+                ann = bot.api.person(7701, "Ann")
+                await ann.command("start")
+                [welcome] = await ann.wait_for_replies(1, timeout=30)
+                assert (welcome.text or "").startswith("Hello, I'm BackCheck.")
+            else:
+                for _ in range(300):
+                    if len(bot.api.calls_to("getMe")) > asked:
+                        break
+                    await asyncio.sleep(0.1)
+                assert len(bot.api.calls_to("getMe")) > asked  # it got through
+            process.signal(signal.SIGTERM)
+            assert await process.exit_code(timeout=15) == 0
+            assert process.trouble() == []
