@@ -9,8 +9,9 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY requirements.lock /tmp/requirements.lock
-RUN pip install --require-hashes --no-deps -r /tmp/requirements.lock
+# requirements-runtime.lock: requirements.lock's versions without pytest, mypy and ruff.
+COPY requirements-runtime.lock /tmp/requirements-runtime.lock
+RUN pip install --require-hashes --no-deps -r /tmp/requirements-runtime.lock
 # The project last, so a code change does not reinstall the dependencies. Editable, as `make`
 # installs it: the migrations are found beside the package (bot/db/migrate.py), in /app.
 WORKDIR /app

@@ -36,11 +36,15 @@ lint: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# Update requirements.lock after a change to pyproject.toml's ranges (needs the network).
+# Update requirements.lock after a change to pyproject.toml's ranges (needs the network), and
+# requirements-runtime.lock, the same versions without the tools of development (the image's).
 lock: setup
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --extra dev --strip-extras -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --strip-extras -c requirements.lock \
+		-o requirements-runtime.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -74,7 +74,9 @@ def test_dependencies_come_from_the_lock_with_their_hashes(
     dockerfile: list[tuple[str, str]],
 ) -> None:
     runs = [arguments for keyword, arguments in dockerfile if keyword == "RUN"]
-    lock_installs = [run for run in runs if "pip install" in run and "requirements.lock" in run]
+    lock_installs = [
+        run for run in runs if "pip install" in run and "requirements-runtime.lock" in run
+    ]
     assert len(lock_installs) == 1, runs
     assert "--require-hashes" in lock_installs[0]
     assert "--no-deps" in lock_installs[0]
@@ -380,3 +382,18 @@ def test_the_matcher_sees_a_stray_series() -> None:
     assert metric_names("histogram_quantile(0.99, sum by (le) (rate(a_bucket[1m])))") == {
         "a_bucket"
     }
+
+
+def _pins(path: Path) -> dict[str, str]:
+    return dict(re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", path.read_text(), re.MULTILINE))
+
+
+def test_the_images_lock_is_the_development_locks_versions_without_the_tools() -> None:
+    runtime, everything = (
+        _pins(REPO / "requirements-runtime.lock"),
+        _pins(REPO / "requirements.lock"),
+    )
+    assert runtime
+    assert {name: everything.get(name) for name in runtime} == runtime
+    assert {"pytest", "mypy", "ruff", "hypothesis"} <= set(everything) - set(runtime)
+    assert {"python-telegram-bot", "sqlalchemy", "uvicorn", "starlette"} <= set(runtime)
