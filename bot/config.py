@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -139,6 +139,16 @@ class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
     @field_validator("url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
+        # Platforms publish a PostgreSQL database as postgres:// or postgresql:// (libpq's
+        # form): the same database through asyncpg, which calls libpq's sslmode ssl.
+        for plain in ("postgres://", "postgresql://"):
+            if value.startswith(plain):
+                parts = urlsplit("postgresql+asyncpg://" + value.removeprefix(plain))
+                query = [
+                    ("ssl" if name == "sslmode" else name, setting)
+                    for name, setting in parse_qsl(parts.query, keep_blank_values=True)
+                ]
+                value = urlunsplit(parts._replace(query=urlencode(query)))
         if not value.startswith(tuple(f"{driver}://" for driver in _SUPPORTED_DRIVERS)):
             raise ValueError("unsupported driver")
         return value

@@ -97,10 +97,10 @@ def test_a_malformed_token_is_named_but_never_printed(tmp_path: Path) -> None:
 def test_a_database_url_with_a_wrong_driver_is_shown_without_its_password(
     tmp_path: Path,
 ) -> None:
-    result = _run(tmp_path, "migrate", DATABASE_URL="postgresql://clinic:S3cret@db.example/bc")
+    result = _run(tmp_path, "migrate", DATABASE_URL="mysql://clinic:S3cret@db.example/bc")
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr
-    assert "postgresql://clinic:***@db.example/bc" in result.stderr
+    assert "mysql://clinic:***@db.example/bc" in result.stderr
     assert "S3cret" not in result.stderr
 
 
@@ -136,3 +136,18 @@ def test_a_platforms_port_is_the_web_port(monkeypatch: pytest.MonkeyPatch) -> No
     assert load_settings().web.port == 5123
     monkeypatch.setenv("WEB_PORT", "6000")
     assert load_settings().web.port == 6000
+
+
+@pytest.mark.parametrize(
+    ("published", "used"),
+    [
+        ("postgres://u:p@db.example:5432/bc", "postgresql+asyncpg://u:p@db.example:5432/bc"),
+        (
+            "postgresql://u:p@db.example/bc?sslmode=require",
+            "postgresql+asyncpg://u:p@db.example/bc?ssl=require",
+        ),
+        ("postgresql+asyncpg://u@db/bc", "postgresql+asyncpg://u@db/bc"),
+    ],
+)
+def test_a_platforms_postgresql_url_is_used_through_asyncpg(published: str, used: str) -> None:
+    assert load_settings(database_url=published).database.url == used
