@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -372,8 +373,15 @@ class InboxUpdate(Base):
 
     __tablename__ = "inbox"
     __table_args__ = (
-        # A sender's oldest update not yet handled: probed for every update received.
-        Index("ix_inbox_sender_open", "sender_id", "handled_at", "update_id"),
+        # Open updates only (a day of handled ones is kept beside them): a sender's oldest,
+        # probed for every update, and the sweep's and the metrics' look at all of them.
+        Index(
+            "ix_inbox_open",
+            "sender_id",
+            "update_id",
+            postgresql_where=text("handled_at IS NULL"),
+            sqlite_where=text("handled_at IS NULL"),
+        ),
         Index("ix_inbox_received_at", "received_at"),
     )
 

@@ -35,7 +35,7 @@ def sender_of(payload: dict[str, Any]) -> int:
     for value in payload.values():
         if not isinstance(value, dict):
             continue
-        for key in ("from", "chat"):
+        for key in ("from", "user", "chat"):
             who = value.get(key)
             if isinstance(who, dict) and isinstance(who.get("id"), int):
                 return int(who["id"])
@@ -60,7 +60,7 @@ _LEASE_HEAD = (
         "WHERE update_id = (SELECT min(update_id) FROM inbox "
         "WHERE sender_id = :sender_id AND handled_at IS NULL) "
         "AND handled_at IS NULL "
-        "AND (claimed_by IS NULL OR claimed_by = :worker OR lease_until < :now) "
+        "AND (claimed_by IS NULL OR lease_until < :now) "
         "RETURNING update_id, payload"
     )
     .bindparams(
@@ -73,8 +73,18 @@ _LEASE_HEAD = (
 
 _HANDLED = text(
     "UPDATE inbox SET handled_at = :handled_at, payload = NULL, claimed_by = NULL, "
-    "lease_until = NULL WHERE update_id = :update_id"
-).bindparams(*_typed("handled_at", "update_id"))
+    "lease_until = NULL WHERE update_id = :update_id AND claimed_by = :worker "
+    "RETURNING update_id"
+).bindparams(
+    bindparam("worker", type_=_INBOX.c.claimed_by.type), *_typed("handled_at", "update_id")
+)
+
+_RENEW = text(
+    "UPDATE inbox SET lease_until = :lease_until "
+    "WHERE update_id = :update_id AND claimed_by = :worker AND handled_at IS NULL"
+).bindparams(
+    bindparam("worker", type_=_INBOX.c.claimed_by.type), *_typed("lease_until", "update_id")
+)
 
 
 async def store(session: AsyncSession, payload: dict[str, Any], now: datetime) -> bool:
@@ -100,21 +110,32 @@ async def lease_head(
     return Open(row.update_id, row.payload)
 
 
-async def handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """The update has been handled: forget what it said, remember that it came."""
-    await session.execute(_HANDLED, {"handled_at": now, "update_id": update_id})
+async def handled(session: AsyncSession, update_id: int, worker: str, now: datetime) -> bool:
+    """The update has been handled: forget what it said, remember that it came. False if
+    ``worker`` no longer held it (its lease ran out and another process took it)."""
+    values = {"handled_at": now, "update_id": update_id, "worker": worker}
+    return (await session.execute(_HANDLED, values)).first() is not None
+
+
+async def renew(session: AsyncSession, update_id: int, worker: str, until: datetime) -> None:
+    """Keep the lease of an update still being handled (an export can take a while)."""
+    await session.execute(_RENEW, {"lease_until": until, "update_id": update_id, "worker": worker})
 
 
 async def stranded(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    """Senders with an open update nobody holds a live lease on: left by a process that died,
-    or received while their holder was finishing."""
+    """Senders whose oldest open update nobody holds a live lease on (left by a process that
+    died, or received as a drain was ending), the longest waiting first."""
+    heads = (
+        select(_INBOX.c.sender_id, func.min(_INBOX.c.update_id).label("head"))
+        .where(_INBOX.c.handled_at.is_(None))
+        .group_by(_INBOX.c.sender_id)
+        .subquery()
+    )
     statement = (
         select(_INBOX.c.sender_id)
-        .where(
-            _INBOX.c.handled_at.is_(None),
-            or_(_INBOX.c.lease_until.is_(None), _INBOX.c.lease_until < now),
-        )
-        .group_by(_INBOX.c.sender_id)
+        .join(heads, _INBOX.c.update_id == heads.c.head)
+        .where(or_(_INBOX.c.lease_until.is_(None), _INBOX.c.lease_until < now))
+        .order_by(_INBOX.c.received_at)
         .limit(limit)
     )
     return list((await session.scalars(statement)).all())
@@ -126,16 +147,6 @@ async def release(session: AsyncSession, worker: str) -> None:
         update(_INBOX)
         .where(_INBOX.c.claimed_by == worker, _INBOX.c.handled_at.is_(None))
         .values(claimed_by=None, lease_until=None)
-    )
-
-
-async def oldest_open(session: AsyncSession) -> datetime | None:
-    """When the oldest update not yet handled arrived (for readiness and metrics)."""
-    return cast(
-        datetime | None,
-        await session.scalar(
-            select(func.min(_INBOX.c.received_at)).where(_INBOX.c.handled_at.is_(None))
-        ),
     )
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from datetime import timedelta
-from json import JSONDecodeError
 
 from apscheduler.triggers.interval import IntervalTrigger
 from starlette.applications import Starlette
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5.0
 """How often a web process takes up updates nobody is handling, and beats for /readyz."""
 SWEEP_JOB = "inbox-sweep"
+LARGEST_UPDATE = 1_000_000
+"""Bytes: an update is a few kilobytes (a message of 4,096 characters and its entities)."""
 
 
 def web_app(webhook: WebhookInbox, secret: str, health: Health) -> Starlette:
@@ -49,9 +51,14 @@ def web_app(webhook: WebhookInbox, secret: str, health: Health) -> Starlette:
         if not hmac.compare_digest(offered.encode(), secret.encode()):
             log.warning("a post to the webhook without the right secret, refused")
             return Response(status_code=403)
+        if int(request.headers.get("content-length") or 0) > LARGEST_UPDATE:
+            return Response(status_code=413)
+        body = await request.body()
+        if len(body) > LARGEST_UPDATE:
+            return Response(status_code=413)
         try:
-            payload = await request.json()
-        except (JSONDecodeError, UnicodeDecodeError):
+            payload = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past reason
             return Response(status_code=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return Response(status_code=400)
@@ -117,7 +124,12 @@ async def run_webhook(settings: Settings) -> None:
             serving = asyncio.get_running_loop().create_task(server.serve())
             stopping = asyncio.get_running_loop().create_task(until_stopped())
             try:
-                await sweep()  # what an earlier process left open
+                try:
+                    await sweep()  # what an earlier process left open
+                except Exception as error:  # the database may still be starting
+                    log.warning(
+                        "the first sweep failed (%s); the next tries again", type(error).__name__
+                    )
                 await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 stopping.cancel()

@@ -80,9 +80,7 @@ class WebhookInbox:
         if sender_id in self._draining:
             self._again.add(sender_id)  # the running drain looks once more before it ends
             return
-        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
-        self._draining[sender_id] = task
-        task.add_done_callback(lambda _task: self._draining.pop(sender_id, None))
+        self._draining[sender_id] = asyncio.get_running_loop().create_task(self._drain(sender_id))
 
     async def sweep(self) -> None:
         """Take up updates nobody is handling: a dead process's, or any that slipped between
@@ -98,11 +96,16 @@ class WebhookInbox:
             await asyncio.gather(*self._draining.values(), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Take nothing new, let the updates being handled finish, and hand back the rest at
+        """Take nothing new, let the updates being handled finish (for up to
+        :data:`STOP_GRACE`, then stop them: their turns roll back), and hand back the rest at
         once (another process takes them up without waiting for a lease to run out)."""
         self._stopping = True
-        if self._draining:
-            await asyncio.wait(list(self._draining.values()), timeout=STOP_GRACE)
+        running = list(self._draining.values())
+        if running:
+            _done, late = await asyncio.wait(running, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         try:
             async with self._sessions.begin() as session:
                 await inbox.release(session, self.worker)
@@ -111,9 +114,18 @@ class WebhookInbox:
 
     async def _drain(self, sender_id: int) -> None:
         """Handle the sender's updates oldest first while this process holds their head."""
-        # Telegram may post a person's two quick updates on two connections, the later one
-        # first: a moment's wait (25 ms) lets the earlier one be stored, and it is the head then.
-        await asyncio.sleep(REORDER_WINDOW)
+        try:
+            # Telegram may post a person's two quick updates on two connections, the later
+            # first: a moment's wait lets the earlier one be stored, and it is the head then.
+            await asyncio.sleep(REORDER_WINDOW)
+            async with self._slots:
+                await self._drain_in_slot(sender_id)
+        finally:
+            # At once, not in a done-callback a loop turn later: an update received in that
+            # turn would find the drain still listed, and wait for the sweep.
+            self._draining.pop(sender_id, None)
+
+    async def _drain_in_slot(self, sender_id: int) -> None:
         head: inbox.Open | None = None
         while not self._stopping:
             if head is None:
@@ -128,17 +140,44 @@ class WebhookInbox:
                     if sender_id in self._again:
                         continue
                     return
-            update = Update.de_json(head.payload, self._application.bot)
-            async with self._slots:
-                # Errors in handlers reach the Application's error handlers, never here.
-                await self._application.process_update(update)
+            await self._handle(head)
             handled = head.update_id
             try:
                 async with self._sessions.begin() as session:
-                    await inbox.handled(session, handled, self._clock.now())
+                    if not await inbox.handled(session, handled, self.worker, self._clock.now()):
+                        # The lease ran out mid-handling and another process took it up.
+                        log.warning("update %s was taken over while handled here", handled)
+                        return
                     head = None if self._stopping else await self._lease_head(session, sender_id)
             except Exception:
                 # Handled but not marked: the lease runs out and the update is handled
                 # again, where the conversation's stale-answer checks meet it.
                 log.exception("update %s handled but not marked so", handled)
                 return
+
+    async def _handle(self, head: inbox.Open) -> None:
+        """Handle one update, keeping its lease while it takes. An update that cannot be
+        handled at all (not an update python-telegram-bot can read) is logged and counted as
+        handled: retrying it would hold the person's later updates back for good."""
+        renewing = asyncio.get_running_loop().create_task(self._renew(head.update_id))
+        try:
+            update = Update.de_json(head.payload, self._application.bot)
+            # Errors in handlers reach the Application's error handlers, never here.
+            await self._application.process_update(update)
+        except Exception as error:
+            log.error("update %s could not be handled: %s", head.update_id, type(error).__name__)
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _renew(self, update_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._sessions.begin() as session:
+                    until = self._clock.now() + self._lease
+                    await inbox.renew(session, update_id, self.worker, until)
+            except Exception as error:
+                log.warning(
+                    "the lease of update %s not renewed: %s", update_id, type(error).__name__
+                )

@@ -31,12 +31,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_inbox")),
     )
     op.create_index(
-        "ix_inbox_sender_open", "inbox", ["sender_id", "handled_at", "update_id"], unique=False
+        "ix_inbox_open",
+        "inbox",
+        ["sender_id", "update_id"],
+        unique=False,
+        postgresql_where=sa.text("handled_at IS NULL"),
+        sqlite_where=sa.text("handled_at IS NULL"),
     )
     op.create_index("ix_inbox_received_at", "inbox", ["received_at"], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_inbox_received_at", table_name="inbox")
-    op.drop_index("ix_inbox_sender_open", table_name="inbox")
+    op.drop_index("ix_inbox_open", table_name="inbox")
     op.drop_table("inbox")

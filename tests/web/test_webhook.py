@@ -268,3 +268,21 @@ async def test_handled_updates_are_remembered_a_day_then_forgotten(bot: BotUnder
         bot.clock.advance(timedelta(hours=2))
         await bot.dispatcher().forget_sent()
         assert await remembered() == 0
+
+
+async def test_an_update_that_cannot_be_read_does_not_hold_the_persons_next_ones_back(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with web_process(bot) as web:
+        gil = bot.api.person(7107, "Gil")
+        unread = 10**9  # an id the local Bot API server will not give a real update
+        broken = {"update_id": unread, "message": {"from": {"id": gil.chat_id}, "chat": "?"}}
+        assert await web.post(broken) == 200
+        await web.settled()
+        replies = await web.deliver(gil, gil.command("start"))
+        assert replies[0].startswith("Hello, I'm BackCheck.")
+        async with bot.sessions() as session:
+            stored = await session.get(InboxUpdate, unread)
+        assert stored is not None
+        assert stored.handled_at is not None
+        assert any("could not be handled" in r.getMessage() for r in caplog.records)
