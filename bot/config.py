@@ -111,7 +111,8 @@ class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
     url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="an async SQLAlchemy URL: sqlite+aiosqlite:///FILE or "
-        "postgresql+asyncpg://USER@HOST/DB",
+        "postgresql+asyncpg://USER@HOST/DB (a postgres:// URL may carry sslmode, no other "
+        "libpq setting)",
     )
 
     sqlite_busy_timeout: float = Field(
@@ -144,11 +145,13 @@ class DatabaseSettings(_EnvSettings, env_prefix="DATABASE_"):
         for plain in ("postgres://", "postgresql://"):
             if value.startswith(plain):
                 parts = urlsplit("postgresql+asyncpg://" + value.removeprefix(plain))
-                query = [
-                    ("ssl" if name == "sslmode" else name, setting)
-                    for name, setting in parse_qsl(parts.query, keep_blank_values=True)
-                ]
-                value = urlunsplit(parts._replace(query=urlencode(query)))
+                query = parse_qsl(parts.query, keep_blank_values=True)
+                if any(name != "sslmode" for name, _setting in query):
+                    # libpq's other settings (channel_binding, options, ...) would fail at
+                    # the first connection, not here: asyncpg takes none of them.
+                    raise ValueError("a libpq setting asyncpg does not take")
+                ssl = [("ssl", setting) for _name, setting in query]
+                value = urlunsplit(parts._replace(query=urlencode(ssl)))
         if not value.startswith(tuple(f"{driver}://" for driver in _SUPPORTED_DRIVERS)):
             raise ValueError("unsupported driver")
         return value

@@ -21,14 +21,21 @@ from bot.texts import Contacts
 
 @cache
 def _zone_countries() -> dict[str, str]:
-    """Zone name -> ISO 3166 country code, from the tzdata package this project depends on."""
-    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    """Zone name -> ISO 3166 country code, from the tzdata package this project depends on:
+    ``zone.tab`` names the country of each zone, and the links of ``tzdata.zi`` give the old
+    names people still type ("Japan", "US/Eastern", "Europe/Belfast") their zone's country."""
+    files = resources.files("tzdata.zoneinfo")
     countries: dict[str, str] = {}
-    for line in table.splitlines():
+    for line in files.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or not line.strip():
             continue
         code, _coordinates, zone, *_comment = line.split("\t")
         countries[zone] = code
+    for line in files.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _link, target, alias = line.split()
+            if target in countries:
+                countries.setdefault(alias, countries[target])
     return countries
 
 

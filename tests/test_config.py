@@ -151,3 +151,12 @@ def test_a_platforms_port_is_the_web_port(monkeypatch: pytest.MonkeyPatch) -> No
 )
 def test_a_platforms_postgresql_url_is_used_through_asyncpg(published: str, used: str) -> None:
     assert load_settings(database_url=published).database.url == used
+
+
+def test_a_platforms_url_with_libpq_settings_asyncpg_refuses_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            database_url="postgresql://u:S3cret@db/bc?sslmode=require&channel_binding=require"
+        )
+    assert "DATABASE_URL is invalid" in str(raised.value)
+    assert "S3cret" not in str(raised.value)

@@ -20,6 +20,12 @@ from bot.countries import contacts_for, country_of, country_sheet
         ("Australia/Sydney", "AU"),
         ("Pacific/Auckland", "NZ"),
         ("America/Sao_Paulo", "BR"),
+        # Old names, still typed and stored as typed: their zone's country.
+        ("Japan", "JP"),
+        ("Singapore", "SG"),
+        ("US/Eastern", "US"),
+        ("US/Hawaii", "US"),
+        ("Europe/Belfast", "GB"),
         ("UTC", None),
         (None, None),
     ],

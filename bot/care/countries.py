@@ -70,6 +70,14 @@ _ROWS = (
         "Government of Canada: 911; provincial 811 lines",
     ),
     CountryCare("MX", "911", FALLBACK_URGENT_CARE, "Gobierno de México: 911"),
+    *(
+        CountryCare(code, "911", FALLBACK_URGENT_CARE, "911, as in the United States")
+        for code in ("PR", "GU", "VI", "AS", "MP")
+    ),
+    *(
+        CountryCare(code, "999", FALLBACK_URGENT_CARE, "999, as in the United Kingdom")
+        for code in ("JE", "GG", "IM")
+    ),
     CountryCare(
         "AU",
         "000",

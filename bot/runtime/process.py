@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.error import NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ExtBot
 
 from bot.clock import Clock, SystemClock
@@ -29,7 +29,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.jobs import build_scheduler
 from bot.runtime.retention import Retention
 from bot.telegram.bot import CONNECTIONS, make_bot
-from bot.telegram.ratelimit import Lane
+from bot.telegram.ratelimit import Lane, retry_after
 from bot.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,12 @@ async def reaching_telegram(part: Application | ExtBot[Lane]) -> AsyncIterator[N
         try:
             await part.initialize()
             break
+        except InvalidToken:
+            # Never the exception itself: its message quotes the token.
+            log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+            raise SystemExit(2) from None
+        except RetryAfter as error:
+            await asyncio.sleep(retry_after(error).total_seconds())
         except NetworkError as error:
             log.warning(
                 "Telegram cannot be reached yet (%s); trying again in %.0f s",

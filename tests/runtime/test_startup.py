@@ -54,3 +54,17 @@ async def test_a_process_waits_for_telegram_at_start_up(
             process.signal(signal.SIGTERM)
             assert await process.exit_code(timeout=15) == 0
             assert process.trouble() == []
+
+
+async def test_a_token_telegram_refuses_stops_the_process_in_one_line_without_the_token(
+    bot: BotUnderTest, database_url: str, tmp_path: Path
+) -> None:
+    wrong = "123456:WRONGtokenWRONGtoken"
+    async with bot_process(
+        bot.api, database_url, tmp_path / "process.log", "worker", TELEGRAM_BOT_TOKEN=wrong
+    ) as process:
+        assert await process.exit_code(timeout=30) == 2
+        log = process.stderr()
+        assert "Telegram refused TELEGRAM_BOT_TOKEN" in log
+        assert "WRONGtoken" not in log
+        assert "Traceback" not in log
