@@ -322,7 +322,7 @@ DIGEST = """BackCheck, {day}:
 • escalations: {emergency} emergency, {urgent} urgent, {soon} soon"""
 
 ADMIN_ALERT = "{level} escalation: person {pseudonym}, rule {rule_id}."
-FOLLOW_UP_NOTE = "The follow-up question after this: {escalation}"
+FOLLOW_UP_NOTE = "The follow-up question (did they get help?) after this {escalation}"
 UNDELIVERED_BLOCKED = "NOT DELIVERED: {note} The person has blocked the bot."
 UNDELIVERED_RETRYING = (
     "NOT DELIVERED YET: {note} Telegram failed {attempts} times ({error}); "

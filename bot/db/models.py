@@ -270,6 +270,9 @@ class OutboxKind(StrEnum):
     """A safety message: first in every claim, retried until delivered or the person blocks us."""
     REPLY = "reply"
     """An answer to what a person just sent: never paced by the bulk limit."""
+    FOLLOW_UP = "follow_up"
+    """ES-FOLLOW-UP's question after an escalation: safety-netting, so retried like an
+    escalation for as long as it takes, but never sent in the person's quiet hours."""
     ALERT = "alert"
     """A line for the operators' alert chat (never in the way of a person's message)."""
     SCHEDULED = "scheduled"
@@ -279,6 +282,7 @@ class OutboxKind(StrEnum):
 OUTBOX_PRIORITY = {
     OutboxKind.ESCALATION: 0,
     OutboxKind.REPLY: 1,
+    OutboxKind.FOLLOW_UP: 1,
     OutboxKind.ALERT: 2,
     OutboxKind.SCHEDULED: 3,
 }

@@ -372,8 +372,8 @@ async def release_worker(session: AsyncSession, worker: str) -> int:
 
 
 async def cancel_person(session: AsyncSession, person_id: int, error: str) -> list[Claimed]:
-    """The person blocked the bot: nothing more goes to them. Returns the escalations that
-    were still owed, for the operators to be told."""
+    """The person blocked the bot: nothing more goes to them. Returns the escalations (and
+    the follow-up questions after them) that were still owed, for the operators to be told."""
     cancelled = await session.execute(
         update(_OUTBOX)
         .where(_OUTBOX.c.person_id == person_id, _OUTBOX.c.status.in_(_UNSETTLED))
@@ -383,7 +383,7 @@ async def cancel_person(session: AsyncSession, person_id: int, error: str) -> li
     return [
         row
         for row in sorted((Claimed(*row) for row in cancelled), key=lambda row: row.id)
-        if row.kind is OutboxKind.ESCALATION
+        if row.kind in (OutboxKind.ESCALATION, OutboxKind.FOLLOW_UP)
     ]
 
 

@@ -174,7 +174,7 @@ class Dispatcher:
                 await owed.settle(session, [row.id], DueStatus.CANCELLED, now)
                 return
             check_moves(turn.moves)
-            # ES-FOLLOW-UP is safety-netting: owed like an escalation, never given up.
-            kind = OutboxKind.ESCALATION if row.kind is DueKind.FOLLOW_UP else OutboxKind.SCHEDULED
+            # ES-FOLLOW-UP is safety-netting: owed until delivered (see OutboxKind.FOLLOW_UP).
+            kind = OutboxKind.FOLLOW_UP if row.kind is DueKind.FOLLOW_UP else OutboxKind.SCHEDULED
             await outbox.post(session, turn.letters(kind), now)
             await owed.settle(session, [row.id], DueStatus.SENT, now)

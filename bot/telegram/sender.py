@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.constants import MessageLimit
@@ -47,6 +48,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot import metrics, texts
+from bot.care.quiet import out_of_quiet_hours
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.escalate import mark_delivered
@@ -67,6 +69,9 @@ CONCURRENT_CHATS = 8
 BATCH_SIZE = 4 * CONCURRENT_CHATS
 """Heads claimed at a time: a few rounds of sends, so that another worker finds the rest
 unclaimed and shares the work, rather than waiting while one worker holds a wave."""
+NEVER_GIVEN_UP = frozenset({OutboxKind.ESCALATION, OutboxKind.FOLLOW_UP})
+"""Retried at most a minute apart until delivered or the person blocks the bot; the operators
+are told after the second failure."""
 ESCALATION_BACKOFF = timedelta(seconds=5)
 LONGEST_ESCALATION_WAIT = timedelta(minutes=1)
 """An escalation is tried again at least this often, for as long as it takes."""
@@ -348,7 +353,7 @@ class Sender:
         now: datetime,
     ) -> bool:
         row = group[0]
-        escalation = row.kind is OutboxKind.ESCALATION
+        escalation = row.kind in NEVER_GIVEN_UP
         if isinstance(error, RetryAfter):
             for each in group:
                 await outbox.retry_at(
@@ -389,23 +394,36 @@ class Sender:
     ) -> bool:
         row = group[0]
         attempts = row.attempts + 1
-        if row.kind is OutboxKind.ESCALATION:
-            wait = min(ESCALATION_BACKOFF * 2 ** (attempts - 1), LONGEST_ESCALATION_WAIT)
+        retry = now
+        if row.kind in NEVER_GIVEN_UP:
+            retry = now + _backoff(ESCALATION_BACKOFF, attempts, LONGEST_ESCALATION_WAIT)
             if attempts == ALERT_AFTER:
                 line = texts.UNDELIVERED_RETRYING.format(
                     note=note_of(row), attempts=attempts, error=reason
                 )
                 await outbox.post(session, operators_alerts(self._settings, [line]), now)
+            if row.kind is OutboxKind.FOLLOW_UP:
+                retry = await self._outside_quiet_hours(session, row, retry)
         elif now - row.created_at >= MAX_AGE:
             log.error("outbox row %s given up after %s attempts: %s", row.id, attempts, reason)
             await outbox.settle(session, [each.id for each in group], OutboxStatus.FAILED, reason)
             return True
         else:
-            wait = min(BACKOFF * 2 ** (attempts - 1), LONGEST_WAIT)
+            wait = _backoff(BACKOFF, attempts, LONGEST_WAIT)
+            retry = now + wait
             log.warning("outbox row %s: %s; trying again in %s", row.id, reason, wait)
         for each in group:
-            await outbox.retry_at(session, each.id, now + wait, reason, attempt=True)
+            await outbox.retry_at(session, each.id, retry, reason, attempt=True)
         return False
+
+    async def _outside_quiet_hours(
+        self, session: AsyncSession, row: outbox.Claimed, moment: datetime
+    ) -> datetime:
+        """A follow-up held up past 22:00 waits for 08:00 on the person's clock, as it would
+        have been asked then (ES-FOLLOW-UP)."""
+        person = await session.get(Person, row.person_id) if row.person_id is not None else None
+        zone = person.timezone if person is not None else None
+        return out_of_quiet_hours(moment, ZoneInfo(zone or self._settings.care.default_timezone))
 
     async def _release(self, rows: Sequence[outbox.Claimed]) -> None:
         try:
@@ -451,6 +469,18 @@ class Sender:
         else:
             if released:
                 log.info("handed back %s outbox rows", released)
+
+
+def _backoff(first: timedelta, attempts: int, longest: timedelta) -> timedelta:
+    """``first``, doubling with each attempt, at most ``longest``. The doubling stops once
+    past ``longest``: an escalation failing for an hour has made sixty attempts, and
+    ``first * 2 ** 59`` is beyond what a timedelta holds."""
+    wait = first
+    for _ in range(attempts - 1):
+        if wait >= longest:
+            break
+        wait *= 2
+    return min(wait, longest)
 
 
 def _error_label(error: Exception) -> str:

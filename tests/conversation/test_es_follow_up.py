@@ -248,7 +248,7 @@ async def test_es_follow_up_is_never_given_up_and_the_operators_hear_when_it_fai
         await bot.sender.idle()
     assert _follow_ups(ben) == []
     [told] = [line for line in bot.admin_messages if line.startswith("NOT DELIVERED YET")]
-    assert "The follow-up question after this: EMERGENCY escalation: person P-" in told
+    assert "follow-up question (did they get help?) after this EMERGENCY escalation" in told
     assert "RF-LEGS-BOTH" in told
 
     bot.api.faults.clear()
@@ -257,4 +257,28 @@ async def test_es_follow_up_is_never_given_up_and_the_operators_hear_when_it_fai
         await bot.tick_at(back + timedelta(seconds=seconds))
         await bot.sender.idle()
     [asked] = _follow_ups(ben)
+    assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]
+
+
+async def test_es_follow_up_held_up_past_22_00_waits_for_08_00(bot: BotUnderTest) -> None:
+    """Telegram failing from the follow-up's time until 23:00: retried until then, and once
+    Telegram is back it waits for 08:00 on the person's clock instead of arriving at night."""
+    cy = bot.api.person(7111, "Cy")
+    await enrol(bot, cy)  # London
+    bot.clock.set(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    await checkin_with_flag(bot, cy, "Both legs")
+    bot.api.faults.server_error("sendMessage", cy.chat_id, times=1_000_000)
+    due = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    for minutes in range(0, 9 * 60, 5):  # to 23:00
+        await bot.tick_at(due + timedelta(minutes=minutes))
+        await bot.sender.idle()
+    bot.api.faults.clear()
+    night = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    for minutes in range(0, 9 * 60 - 1, 10):  # 23:00 to 07:50
+        await bot.tick_at(night + timedelta(minutes=minutes))
+        await bot.sender.idle()
+    assert _follow_ups(cy) == []
+    await bot.tick_at(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    await bot.sender.idle()
+    [asked] = _follow_ups(cy)
     assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]

@@ -342,3 +342,29 @@ async def test_sent_messages_are_forgotten_after_a_day(bot: BotUnderTest) -> Non
 async def _count_outbox(bot: BotUnderTest) -> int:
     async with bot.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+async def test_an_emergency_failing_for_two_hours_is_still_tried_and_comes_once(
+    bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hundred and more failed attempts: the wait between them stays at a minute (doubling
+    it without end once overflowed, and the failure could no longer be recorded)."""
+    bot.clock.set(TUESDAY_9)
+    [(person_id, chat)] = await _people(bot, 1, first_user_id=820_000)
+    await _owe_emergency(bot, person_id, chat.chat_id)
+    bot.api.faults.server_error("sendMessage", chat.chat_id, times=1_000_000)
+    with caplog.at_level(logging.ERROR):
+        for _ in range(2 * 60 * 2):  # two hours, a tick every 30 s
+            bot.clock.advance(timedelta(seconds=30))
+            await bot.tick()
+    assert not [r for r in caplog.records if "could not record" in r.getMessage()]
+    async with bot.sessions() as session:
+        attempts = await session.scalar(
+            select(OutboxMessage.attempts).where(OutboxMessage.person_id == person_id)
+        )
+    assert attempts is not None
+    assert attempts > 60  # one a minute at most
+    bot.api.faults.clear()
+    back = bot.clock.now()
+    await _tick_until(bot, back + LONGEST_ESCALATION_WAIT + TICK)
+    assert _texts(chat).count(EMERGENCY_TEXT) == 1
