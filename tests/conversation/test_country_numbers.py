@@ -40,3 +40,18 @@ async def test_the_deployments_number_is_everyones_when_it_is_set(database_url: 
         bot.clock.advance(timedelta(days=1))
         [emergency, *_rest] = await checkin_with_flag(bot, person, "Chest pain")
         assert "Call 061 now" in (emergency.text or "")
+
+
+@pytest.mark.parametrize(("default_zone", "number"), [("America/New_York", "911"), ("UTC", "112")])
+async def test_a_red_flag_before_the_person_has_a_zone_names_the_deployments_countrys_number(
+    database_url: str, default_zone: str, number: str
+) -> None:
+    """Enrolment asks the red flags before where the person lives: until then the number is
+    that of the deployment's DEFAULT_TIMEZONE (112 for a zone of no country)."""
+    async with bot_under_test(database_url, default_timezone=default_zone, **FROM_THE_TABLE) as bot:
+        kim = bot.api.person(7603, "Kim")
+        await bot.command(kim, "start")
+        for label in ("I agree", "16 to 49", "No, first time"):
+            await bot.tap(kim, label)
+        [emergency, *_rest] = await bot.tap(kim, "Bladder")
+        assert f"Call {number} now" in (emergency.text or "")
