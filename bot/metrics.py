@@ -32,7 +32,8 @@ SEND_ERRORS = Counter(
 )
 REPLY_LATENCY = Histogram(
     "backcheck_reply_latency_seconds",
-    "From an update reaching this process to the first message of its reply sent.",
+    "From a handler taking an update to the last message of the turn's reply sent (a turn "
+    "whose reply waits behind a failing message is not timed).",
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
