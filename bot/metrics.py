@@ -14,7 +14,8 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 UPDATES = Counter(
     "backcheck_updates_handled",
-    "Updates from Telegram handled, by kind (message, button, membership, other).",
+    "Updates from Telegram handled, by kind (message, button, membership; other: from a "
+    "group or channel, answered with one line or not at all).",
     ["kind"],
     registry=REGISTRY,
 )

@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.admin import ADMIN_COMMANDS, AdminDesk
@@ -87,6 +88,7 @@ def build_application(
     async def outside_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group gets one line pointing to the private chat; anything else, and
         every channel post (a reply there would be public), gets nothing."""
+        metrics.UPDATES.labels("other").inc()
         message = update.message
         if message is not None and (message.text or "").startswith("/"):
             await handlers.outside_private_chat(update, context)
