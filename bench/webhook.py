@@ -29,7 +29,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -56,17 +55,15 @@ from machine import code_version, fresh_database, machine_lines
 from bot.fake_telegram import Person as Someone
 from bot.telegram.webhook import SECRET_HEADER, webhook_path
 
+# The tests' loopback helpers; the repository root holds them (as bench/dispatch.py's seeding).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.network import first_answer, free_port
+
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
 GIVE_UP_AFTER = 30.0
 GOAL_ANSWERS = 500.0
 GOAL_P99_AT_RATE = 0.100
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -153,7 +150,7 @@ async def run_one(result: Result, url: str, think: float, warmup: float, workdir
         processes = []
         hooks = []
         for number in range(result.processes):
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             log = (workdir / f"web{number}.log").open("wb")
             processes.append(
@@ -217,14 +214,9 @@ async def run_one(result: Result, url: str, think: float, warmup: float, workdir
 
 
 async def _ready(client: httpx.AsyncClient, base: str) -> None:
-    for _ in range(600):
-        try:
-            if (await client.get(base + "/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{base} never became ready")
+    answer = await first_answer(client, base + "/readyz", timeout=60)
+    if answer.status_code != 200:
+        raise RuntimeError(f"{base} is not ready: {answer.text}")
 
 
 def _ms(values: list[float], fraction: float) -> str:

@@ -30,6 +30,15 @@ async def _escalations(bot: BotUnderTest) -> list[Escalation]:
         return list(await session.scalars(select(Escalation).order_by(Escalation.id)))
 
 
+async def _ticks(bot: BotUnderTest, start: datetime, end: datetime, every: timedelta) -> None:
+    """The due queue ticked from ``start`` up to (not at) ``end``, each tick's sends done."""
+    moment = start
+    while moment < end:
+        await bot.tick_at(moment)
+        await bot.sender.idle()
+        moment += every
+
+
 def _follow_ups(person: Person) -> list[SentMessage]:
     return [m for m in person.messages if "Did you get help?" in (m.text or "")]
 
@@ -243,9 +252,7 @@ async def test_es_follow_up_is_never_given_up_and_the_operators_hear_when_it_fai
     await checkin_with_flag(bot, ben, "Both legs")
     bot.api.faults.server_error("sendMessage", ben.chat_id, times=1_000_000)
     due = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
-    for minutes in range(0, 7 * 60, 5):
-        await bot.tick_at(due + timedelta(minutes=minutes))
-        await bot.sender.idle()
+    await _ticks(bot, due, due + timedelta(hours=7), timedelta(minutes=5))
     assert _follow_ups(ben) == []
     [told] = [line for line in bot.admin_messages if line.startswith("NOT DELIVERED YET")]
     assert "follow-up question (did they get help?) after this EMERGENCY escalation" in told
@@ -253,9 +260,7 @@ async def test_es_follow_up_is_never_given_up_and_the_operators_hear_when_it_fai
 
     bot.api.faults.clear()
     back = due + timedelta(hours=7)
-    for seconds in (0, 30, 60, 90):
-        await bot.tick_at(back + timedelta(seconds=seconds))
-        await bot.sender.idle()
+    await _ticks(bot, back, back + timedelta(seconds=120), timedelta(seconds=30))
     [asked] = _follow_ups(ben)
     assert asked.button_labels == [GOT_HELP, NOT_YET, FINE]
 
@@ -269,14 +274,10 @@ async def test_es_follow_up_held_up_past_22_00_waits_for_08_00(bot: BotUnderTest
     await checkin_with_flag(bot, cy, "Both legs")
     bot.api.faults.server_error("sendMessage", cy.chat_id, times=1_000_000)
     due = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
-    for minutes in range(0, 9 * 60, 5):  # to 23:00
-        await bot.tick_at(due + timedelta(minutes=minutes))
-        await bot.sender.idle()
+    await _ticks(bot, due, due + timedelta(hours=9), timedelta(minutes=5))  # to 23:00
     bot.api.faults.clear()
     night = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
-    for minutes in range(0, 9 * 60 - 1, 10):  # 23:00 to 07:50
-        await bot.tick_at(night + timedelta(minutes=minutes))
-        await bot.sender.idle()
+    await _ticks(bot, night, night + timedelta(hours=9), timedelta(minutes=10))  # to 07:50
     assert _follow_ups(cy) == []
     await bot.tick_at(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
     await bot.sender.idle()

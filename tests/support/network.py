@@ -8,11 +8,13 @@ proxy either.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 _PROXY_VARIABLES = (
@@ -73,3 +75,21 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     monkeypatch.setenv("NO_PROXY", "*")
     yield attempts
     assert not attempts, f"a test tried to leave loopback: {attempts}"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server the test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def first_answer(client: httpx.AsyncClient, url: str, timeout: float = 30) -> httpx.Response:  # noqa: ASYNC109
+    """The first answer from ``url`` of a server still starting (refused connections are
+    tried again every 0.1 s); ``TimeoutError`` if none comes in ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                return await client.get(url)
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)

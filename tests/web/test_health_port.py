@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import socket
 from pathlib import Path
 
 import httpx
@@ -13,20 +11,15 @@ import pytest
 
 from bot.metrics import SERIES
 from tests.support.harness import BotUnderTest
+from tests.support.network import first_answer, free_port
 from tests.support.processes import bot_process
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("command", ["worker", "run"])
 async def test_a_process_serves_its_health_and_metrics_on_the_health_port(
     bot: BotUnderTest, database_url: str, tmp_path: Path, command: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     async with (
         bot_process(
@@ -39,14 +32,10 @@ async def test_a_process_serves_its_health_and_metrics_on_the_health_port(
         ) as process,
         httpx.AsyncClient(base_url=base) as client,
     ):
-        for _ in range(300):
-            try:
-                ready = await client.get("/readyz")
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-        else:
-            raise AssertionError(process.stderr()[-2000:])
+        try:
+            ready = await first_answer(client, "/readyz")
+        except TimeoutError:
+            raise AssertionError(process.stderr()[-2000:]) from None
         assert ready.status_code == 200
         assert ready.json() == {"ticking": True, "database": True, "escalations": True}
         assert (await client.get("/healthz")).status_code == 200
