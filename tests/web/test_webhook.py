@@ -5,7 +5,6 @@ health and metrics from the same server. Telegram itself is the local Bot API se
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,17 +24,12 @@ from bot.telegram.app import build_application
 from bot.telegram.webhook import SECRET_HEADER, WebhookInbox, webhook_path
 from tests.support.database_away import awayable_database
 from tests.support.harness import BotUnderTest
+from tests.support.network import free_port
 from tests.support.snapshot import snapshot
 
 pytestmark = pytest.mark.each_database
 
 SECRET = "s3cret-Webhook_token"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -76,7 +70,7 @@ async def web_process(bot: BotUnderTest) -> AsyncIterator[WebProcess]:
     await application.initialize()
     inbox = WebhookInbox(application, bot.sessions, bot.clock, timedelta(seconds=45))
     health = Health(bot.sessions, bot.settings, bot.clock, beat_seconds=5)
-    port = _free_port()
+    port = free_port()
     server = embedded_server(web_app(inbox, SECRET, health), "127.0.0.1", port)
     serving = asyncio.get_running_loop().create_task(server.serve())
     for _ in range(500):
@@ -287,3 +281,29 @@ async def test_an_update_that_cannot_be_read_does_not_hold_the_persons_next_ones
         assert stored is not None
         assert stored.handled_at is not None
         assert any("could not be handled" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_post_that_cannot_be_stored_is_refused_so_telegram_posts_it_again(
+    database_url: str,
+) -> None:
+    """The database away when Telegram posts: 503, nothing handled; Telegram's next post of the
+    same update, once the database is back, is taken and handled once."""
+    async with (
+        awayable_database(
+            database_url, database_sqlite_busy_timeout=0.2, database_retry_seconds=0.5
+        ) as database,
+        web_process(database.bot) as web,
+    ):
+        bot = database.bot
+        hal = bot.api.person(7108, "Hal")
+        await hal.command("start")
+        [update] = bot.api.take_updates()
+        async with database.away():
+            assert await web.post(update) == 503
+        await web.settled()
+        assert hal.messages == []
+        assert await web.post(update) == 200  # Telegram tries again
+        assert await web.post(update) == 200  # and once more: a duplicate now
+        await web.settled()
+        assert len(hal.messages) == 1
+        assert (hal.last.text or "").startswith("Hello, I'm BackCheck.")
