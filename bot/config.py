@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.care.phases import Protocol
+from bot.i18n import SOURCE_LANGUAGE, languages, supported
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 FREE_BULK_RATE = 30
@@ -190,6 +191,20 @@ class AdminSettings(_EnvSettings, env_prefix="ADMIN_"):
         description="a long random string that keys the pseudonyms admins see "
         "(default: derived from the bot token)",
     )
+
+    language: str = Field(
+        default=SOURCE_LANGUAGE,
+        description="the language of the admins' stats, alerts and digest, like en or de "
+        "(one of the languages BackCheck speaks: python -m bot rules lists them)",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        language = supported(value)
+        if language is None:
+            raise ValueError(f"not one of {', '.join(languages())}")
+        return language
 
     @field_validator("ids", mode="before")
     @classmethod

@@ -12,11 +12,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from bot import texts
-from bot.care.countries import COUNTRIES, FALLBACK_EMERGENCY_NUMBER, FALLBACK_URGENT_CARE
+from bot.care.countries import COUNTRIES, FALLBACK_EMERGENCY_NUMBER
 from bot.care.redflags import RedFlag
 from bot.config import Settings
-from bot.texts import Contacts
+from bot.texts import ENGLISH, Contacts, Texts
 
 
 @cache
@@ -47,20 +46,21 @@ def country_of(zone: str | None) -> str | None:
     return _zone_countries().get(zone)
 
 
-def contacts_for(settings: Settings, zone: str | None) -> Contacts:
-    """The numbers a person in ``zone`` is told (the deployment's default zone if None)."""
-    country = COUNTRIES.get(country_of(zone or settings.care.default_timezone) or "")
+def contacts_for(settings: Settings, zone: str | None, words: Texts) -> Contacts:
+    """The numbers a person in ``zone`` is told (the deployment's default zone if None), and
+    their same-day care in ``words``' language."""
+    code = country_of(zone or settings.care.default_timezone)
+    country = COUNTRIES.get(code or "")
     return Contacts(
         emergency_number=settings.care.emergency_number
         or (country.emergency_number if country else FALLBACK_EMERGENCY_NUMBER),
-        urgent_care=settings.care.urgent_care_text
-        or (country.urgent_care if country else FALLBACK_URGENT_CARE),
+        urgent_care=settings.care.urgent_care_text or words.urgent_care(code),
     )
 
 
-def country_sheet(settings: Settings, code: str) -> str:
-    """What a person in country ``code`` is told when a red flag fires, for the clinician's
-    sign-off (``python -m bot rules --country XX``)."""
+def country_sheet(settings: Settings, code: str, words: Texts = ENGLISH) -> str:
+    """What a person in country ``code`` is told when a red flag fires, in ``words``'
+    language, for the clinician's sign-off (``python -m bot rules --country XX``)."""
     code = code.upper()
     row = COUNTRIES.get(code)
     zones = sorted(zone for zone, country in _zone_countries().items() if country == code)
@@ -70,9 +70,9 @@ def country_sheet(settings: Settings, code: str) -> str:
         status = "signed off" if row.signed_off else "NOT YET SIGNED OFF by a clinician"
         heading = (
             f"{code}: emergency number {row.emergency_number}; same-day care: "
-            f"{row.urgent_care}\nSource: {row.source}\nReview: {status}"
+            f"{words.urgent_care(code)}\nSource: {row.source}\nReview: {status}"
         )
-    contacts = contacts_for(settings, zones[0] if zones else None)
+    contacts = contacts_for(settings, zones[0] if zones else None, words)
     overridden = [
         name
         for name, value in (
@@ -87,10 +87,10 @@ def country_sheet(settings: Settings, code: str) -> str:
     lines += [
         "",
         "EMERGENCY (for example, RF-CES-BLADDER):",
-        texts.emergency_text([RedFlag.CES_BLADDER], contacts),
+        words.emergency_text([RedFlag.CES_BLADDER], contacts),
         "",
         "URGENT (for example, RF-FEVER):",
-        texts.urgent_text([RedFlag.FEVER], contacts),
+        words.urgent_text([RedFlag.FEVER], contacts),
     ]
     return "\n".join(lines)
 
@@ -102,6 +102,7 @@ def country_table() -> str:
         row = COUNTRIES[code]
         status = "signed off" if row.signed_off else "not yet"
         lines.append(
-            f"{code:<8} {row.emergency_number:<7} {status:<12} {row.urgent_care} ({row.source})"
+            f"{code:<8} {row.emergency_number:<7} {status:<12} "
+            f"{ENGLISH.urgent_care(code)} ({row.source})"
         )
     return "\n".join(lines)

@@ -6,7 +6,6 @@ module.
 
 from __future__ import annotations
 
-from bot import texts
 from bot.conversation.flow import END, Answers, Flow, Step, finish, question
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
@@ -22,13 +21,13 @@ class ConfirmStop(Step):
     name = "confirm_stop"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        labels = texts.STOP_LABELS
+        labels = turn.texts.STOP_LABELS
         buttons = ((Button(labels["yes"], "yes"), Button(labels["no"], "no")),)
-        return question(turn, texts.STOP_CONFIRM, buttons)
+        return question(turn, turn.texts.STOP_CONFIRM, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
-            turn.say(texts.KEPT)
+            turn.say(turn.texts.KEPT)
         elif value == "yes":
             person = turn.require_person()
             person.status = PersonStatus.STOPPED
@@ -37,7 +36,7 @@ class ConfirmStop(Step):
                 episode.status = EpisodeStatus.ENDED
                 episode.ended_at = turn.now
             await cancel(turn.session, person.id)
-            turn.say(texts.STOPPED)
+            turn.say(turn.texts.STOPPED)
         else:
             return False
         await finish(turn)
@@ -48,17 +47,17 @@ class ConfirmDelete(Step):
     name = "confirm_delete"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        labels = texts.DELETE_LABELS
+        labels = turn.texts.DELETE_LABELS
         buttons = ((Button(labels["yes"], "yes"),), (Button(labels["no"], "no"),))
-        return question(turn, texts.DELETE_CONFIRM, buttons)
+        return question(turn, turn.texts.DELETE_CONFIRM, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
-            turn.say(texts.KEPT)
+            turn.say(turn.texts.KEPT)
             await finish(turn)
         elif value == "yes":
             await turn.forget_person()
-            turn.say(texts.DELETED)
+            turn.say(turn.texts.DELETED)
         else:
             return False
         return True

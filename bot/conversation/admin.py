@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.turn import Attachment, AttachmentKind, Incoming, Outgoing
@@ -28,6 +27,7 @@ from bot.insight.alerts import format_alerts, latest_alerts
 from bot.insight.export import write_export
 from bot.insight.stats import collect_stats, format_stats
 from bot.insight.stats_chart import render_stats_chart
+from bot.texts import Texts, texts_for
 
 
 @dataclass(frozen=True)
@@ -42,28 +42,35 @@ class Report:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.care.default_timezone)
 
+    @property
+    def texts(self) -> Texts:
+        """The operators' language (``ADMIN_LANGUAGE``)."""
+        return texts_for(self.settings.admin.language)
+
 
 @dataclass(frozen=True)
 class AdminCommand:
     name: str
-    description: str
+    """Its description in the command menu is ``ADMIN_COMMANDS.<name>`` of the catalogue."""
     run: Callable[[Report], Awaitable[tuple[Outgoing, ...]]]
 
 
 async def stats(report: Report) -> tuple[Outgoing, ...]:
     figures = await collect_stats(report.session, report.now, report.zone)
     chart = Attachment(
-        AttachmentKind.PHOTO, "backcheck-stats.png", lambda: render_stats_chart(figures)
+        AttachmentKind.PHOTO,
+        "backcheck-stats.png",
+        lambda: render_stats_chart(figures, report.texts),
     )
     return (
-        Outgoing(texts.STATS_CHART_CAPTION, attachment=chart),
-        Outgoing(format_stats(figures)),
+        Outgoing(report.texts.STATS_CHART_CAPTION, attachment=chart),
+        Outgoing(format_stats(figures, report.texts)),
     )
 
 
 async def alerts(report: Report) -> tuple[Outgoing, ...]:
     latest = await latest_alerts(report.session, report.settings)
-    return (Outgoing(format_alerts(latest, report.zone)),)
+    return (Outgoing(format_alerts(latest, report.zone, report.texts)),)
 
 
 async def export(report: Report) -> tuple[Outgoing, ...]:
@@ -79,16 +86,16 @@ async def export(report: Report) -> tuple[Outgoing, ...]:
         raise
     if not result.fits_telegram:
         await asyncio.to_thread(path.unlink)
-        return (Outgoing(texts.EXPORT_TOO_LARGE.format(rows=result.rows)),)
+        return (Outgoing(report.texts.EXPORT_TOO_LARGE.format(rows=result.rows)),)
     day = report.now.astimezone(report.zone).date()
     document = Attachment(AttachmentKind.DOCUMENT, result.filename(day), path)
-    return (Outgoing(texts.EXPORT_CAPTION.format(rows=result.rows), attachment=document),)
+    return (Outgoing(report.texts.EXPORT_CAPTION.format(rows=result.rows), attachment=document),)
 
 
 ADMIN_COMMANDS: tuple[AdminCommand, ...] = (
-    AdminCommand("stats", "Service figures (admins)", stats),
-    AdminCommand("alerts", "Latest emergency and urgent escalations (admins)", alerts),
-    AdminCommand("export", "Pseudonymous check-ins as CSV (admins)", export),
+    AdminCommand("stats", stats),
+    AdminCommand("alerts", alerts),
+    AdminCommand("export", export),
 )
 ADMIN_COMMANDS_BY_NAME = {command.name: command for command in ADMIN_COMMANDS}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import care, texts
+from bot import care
 from bot.conversation.escalate import closing_words, escalate, highest_said
 from bot.conversation.flow import (
     END,
@@ -24,11 +24,11 @@ from bot.conversation.flow import (
     repeat,
     rows_of,
 )
-from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import CheckIn, CheckInStatus, DueKind, Episode, EpisodeStatus
 from bot.queue.plan import owe_prevention_tips, replan, zone_of
+from bot.texts import Texts
 
 NOTE_LIMIT = 500
 """A note is for the person and their doctor; a longer text is almost always pasted by mistake."""
@@ -68,7 +68,7 @@ async def start_checkin(
         turn.session.add(check_in)
         await turn.session.flush()
     elif check_in.status is CheckInStatus.ANSWERED:
-        turn.say(texts.CHECKIN_REPLACES)
+        turn.say(turn.texts.CHECKIN_REPLACES)
     elif asking_pain(turn, check_in):
         # One live question per person: the same question again, its buttons still live.
         await repeat(turn, CheckinPain)
@@ -101,13 +101,13 @@ class CheckinPain(PainStep):
     name = "checkin_pain"
 
     @staticmethod
-    def prompt(day: int, question_number: int) -> Outgoing:
+    def prompt(words: Texts, day: int, question_number: int) -> Outgoing:
         """The check-in's first question; also built in bulk by the due queue."""
-        return Outgoing(texts.CHECKIN_PAIN.format(day=day), pain_buttons(), question_number)
+        return Outgoing(words.CHECKIN_PAIN.format(day=day), pain_buttons(), question_number)
 
     async def ask(self, turn: Turn) -> Outgoing:
         check_in = await _check_in(turn)
-        return self.prompt(check_in.day, turn.conversation_row().question_number)
+        return self.prompt(turn.texts, check_in.day, turn.conversation_row().question_number)
 
     async def accept(self, turn: Turn, score: int) -> None:
         check_in = await _check_in(turn)
@@ -123,9 +123,9 @@ class CheckinNew(Step):
     name = "checkin_new"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        labels = texts.CHECKIN_NEW_LABELS
+        labels = turn.texts.CHECKIN_NEW_LABELS
         buttons = ((Button(labels["no"], "no"), Button(labels["yes"], "yes")),)
-        return question(turn, texts.CHECKIN_NEW, buttons)
+        return question(turn, turn.texts.CHECKIN_NEW, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "no":
@@ -148,10 +148,10 @@ class CheckinFlags(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         chosen = set((await _check_in(turn)).red_flags)
         open_flags = [flag for flag in CHECKIN_FLAGS if flag.value not in chosen]
-        questions = "\n".join(f"• {texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
-        buttons = [Button(texts.RED_FLAG_LABELS[flag], flag.value) for flag in open_flags]
-        rows = (*rows_of(buttons, FLAG_BUTTONS_PER_ROW), (Button(texts.THATS_ALL, "done"),))
-        return question(turn, texts.CHECKIN_FLAGS.format(questions=questions), rows)
+        questions = "\n".join(f"• {turn.texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
+        buttons = [Button(turn.texts.RED_FLAG_LABELS[flag], flag.value) for flag in open_flags]
+        rows = (*rows_of(buttons, FLAG_BUTTONS_PER_ROW), (Button(turn.texts.THATS_ALL, "done"),))
+        return question(turn, turn.texts.CHECKIN_FLAGS.format(questions=questions), rows)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "done":
@@ -176,12 +176,12 @@ class CheckinWalk(Step):
     name = "checkin_walk"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        labels = texts.CHECKIN_WALK_LABELS
+        labels = turn.texts.CHECKIN_WALK_LABELS
         buttons = ((Button(labels["yes"], "yes"), Button(labels["no"], "no")),)
-        return question(turn, texts.CHECKIN_WALK, buttons)
+        return question(turn, turn.texts.CHECKIN_WALK, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.CHECKIN_WALK_LABELS:
+        if value not in turn.texts.CHECKIN_WALK_LABELS:
             return False
         (await _check_in(turn)).walked = value == "yes"
         await goto(turn, CheckinNote)
@@ -192,7 +192,7 @@ class CheckinNote(Step):
     name = "checkin_note"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.CHECKIN_NOTE, ((Button(texts.SKIP, "skip"),),))
+        return question(turn, turn.texts.CHECKIN_NOTE, ((Button(turn.texts.SKIP, "skip"),),))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value != "skip":
@@ -203,7 +203,7 @@ class CheckinNote(Step):
     async def on_text(self, turn: Turn, text: str) -> None:
         note = text.strip()
         if len(note) > NOTE_LIMIT:
-            turn.say(texts.NOTE_TOO_LONG.format(limit=NOTE_LIMIT))
+            turn.say(turn.texts.NOTE_TOO_LONG.format(limit=NOTE_LIMIT))
             return
         (await _check_in(turn)).note = note or None
         await complete_checkin(turn)
@@ -238,15 +238,15 @@ async def complete_checkin(turn: Turn) -> None:
         baseline=episode.baseline_pain,
         pains=series,
     )
-    trend = texts.trend_text(change)
+    trend = turn.texts.trend_text(change)
     if said is None:
-        trend = f"{trend} {texts.outlook_text(outlook, severity)}"
+        trend = f"{trend} {turn.texts.outlook_text(outlook, severity)}"
     if recovered:
         episode.status = EpisodeStatus.RECOVERED
         episode.recovered_at = turn.now
         await owe_prevention_tips(turn.session, turn.require_person(), turn.now)
-        advice = texts.RECOVERED.format(prevent=texts.PHASE_ADVICE[care.Phase.PREVENT])
-        saved = texts.CHECKIN_DONE_RECOVERED.format(trend=texts.trend_text(change))
+        advice = turn.texts.RECOVERED.format(prevent=turn.texts.PHASE_ADVICE[care.Phase.PREVENT])
+        saved = turn.texts.CHECKIN_DONE_RECOVERED.format(trend=turn.texts.trend_text(change))
         turn.say(f"{saved}\n\n{advice}")
         if closing is not None:
             turn.say(closing)
@@ -261,9 +261,9 @@ async def complete_checkin(turn: Turn) -> None:
             recovered=False,
         )
         turn.say(
-            texts.CHECKIN_DONE.format(
+            turn.texts.CHECKIN_DONE.format(
                 trend=trend,
-                phase_advice=texts.phase_advice(phase, protocol),
+                phase_advice=turn.texts.phase_advice(phase, protocol),
                 next_checkin=await next_checkin_text(turn),
             )
         )
@@ -277,8 +277,10 @@ async def next_checkin_text(turn: Turn) -> str:
     person = turn.require_person()
     due_at = await repository.next_owed(turn.session, person.id, DueKind.CHECKIN)
     if due_at is None:
-        return texts.CHECKIN_NO_NEXT
-    return texts.CHECKIN_NEXT.format(when=when_text(due_at, zone_of(person), turn.now))
+        return turn.texts.CHECKIN_NO_NEXT
+    return turn.texts.CHECKIN_NEXT.format(
+        when=turn.texts.when_text(due_at, zone_of(person), turn.now)
+    )
 
 
 CHECKIN = Flow(

@@ -17,6 +17,7 @@ from bot.conversation.settings import SettingsMenu
 from bot.conversation.turn import Attachment, AttachmentKind, Turn
 from bot.db import repository
 from bot.db.models import Episode, Person, PersonStatus
+from bot.i18n import supported
 from bot.insight.doctor_summary import (
     EnrolmentFacts,
     summary_filename,
@@ -35,7 +36,7 @@ _REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 @dataclass(frozen=True)
 class Command:
     name: str
-    description: str
+    """Its description in the command menu is ``COMMANDS.<name>`` of the catalogue."""
     run: Callable[[Turn], Awaitable[None]]
 
 
@@ -51,12 +52,12 @@ async def _not_available_yet(turn: Turn) -> bool:
     if _enrolled(turn):
         return False
     if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
-        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        turn.say(turn.texts.FINISH_ENROLMENT_FIRST)
         await ask_again(turn)
     elif turn.person is not None and turn.person.status is PersonStatus.STOPPED:
-        turn.say(texts.FOLLOW_UP_OVER)
+        turn.say(turn.texts.FOLLOW_UP_OVER)
     else:
-        turn.say(texts.NOT_ENROLLED_HELP)
+        turn.say(turn.texts.NOT_ENROLLED_HELP)
     return True
 
 
@@ -67,6 +68,7 @@ async def start(turn: Turn) -> None:
         turn.person = Person(
             telegram_user_id=turn.incoming.user_id,
             chat_id=turn.incoming.chat_id,
+            language=supported(turn.incoming.language_code),
             status=PersonStatus.ENROLLING,
             missed_in_a_row=0,
             created_at=turn.now,
@@ -74,6 +76,9 @@ async def start(turn: Turn) -> None:
         turn.session.add(turn.person)
         await turn.session.flush()
     person = turn.person
+    if person.language is None:
+        # Taken from the app at /start, offered for a change in the welcome and /settings.
+        person.language = supported(turn.incoming.language_code)
     if person.blocked_at is not None:
         # Back after blocking the bot: owe again what was dropped when they blocked it.
         person.blocked_at = None
@@ -85,10 +90,10 @@ async def start(turn: Turn) -> None:
         ENROLMENT.begin(turn, EnrolmentAnswers(referral=referral))
         await goto(turn, Consent)
     elif person.status is PersonStatus.ENROLLING:
-        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        turn.say(turn.texts.FINISH_ENROLMENT_FIRST)
         await ask_again(turn)
     elif _enrolled(turn) and await repository.current_episode(turn.session, person.id):
-        turn.say(texts.ALREADY_ENROLLED)
+        turn.say(turn.texts.ALREADY_ENROLLED)
     else:
         # A new strain after an earlier follow-up ended: consent stands, the questions restart.
         person.status = PersonStatus.ENROLLING
@@ -101,7 +106,7 @@ async def checkin(turn: Turn) -> None:
         return
     episode = await repository.current_episode(turn.session, turn.require_person().id)
     if episode is None:
-        turn.say(texts.FOLLOW_UP_OVER)
+        turn.say(turn.texts.FOLLOW_UP_OVER)
         return
     await start_checkin(turn, episode)
 
@@ -110,15 +115,15 @@ async def _past(turn: Turn) -> tuple[Episode, PainHistory] | None:
     """The person's latest episode, current or ended (a finished follow-up can still be shown
     to a doctor), as read now; None, and the person told why, when there is none."""
     if turn.person is not None and turn.person.status is PersonStatus.ENROLLING:
-        turn.say(texts.FINISH_ENROLMENT_FIRST)
+        turn.say(turn.texts.FINISH_ENROLMENT_FIRST)
         await ask_again(turn)
         return None
     if turn.person is None or turn.person.consent_at is None:
-        turn.say(texts.NOT_ENROLLED_HELP)
+        turn.say(turn.texts.NOT_ENROLLED_HELP)
         return None
     episode = await repository.latest_episode(turn.session, turn.person.id)
     if episode is None:
-        turn.say(texts.SUMMARY_NOTHING_YET)
+        turn.say(turn.texts.SUMMARY_NOTHING_YET)
         return None
     return episode, await load_pain_history(turn.session, turn.person, episode, turn.now)
 
@@ -129,7 +134,7 @@ async def history(turn: Turn) -> None:
         return
     episode, past = found
     if not past.points:
-        turn.say(texts.HISTORY_EMPTY)
+        turn.say(turn.texts.HISTORY_EMPTY)
         return
     chart = Document(DocumentKind.PAIN_CHART, episode.person_id, episode.id, turn.now)
     turn.attach(
@@ -146,7 +151,7 @@ async def summary(turn: Turn) -> None:
     facts = EnrolmentFacts.of(episode)
     pdf = Document(DocumentKind.SUMMARY, episode.person_id, episode.id, turn.now)
     turn.attach(
-        texts.SUMMARY_DOCUMENT_CAPTION,
+        turn.texts.SUMMARY_DOCUMENT_CAPTION,
         Attachment(AttachmentKind.DOCUMENT, summary_filename(past), pdf),
     )
     turn.say(summary_text(past, facts))
@@ -154,7 +159,7 @@ async def summary(turn: Turn) -> None:
 
 async def redflags(turn: Turn) -> None:
     turn.say(
-        texts.REDFLAGS.format(
+        turn.texts.REDFLAGS.format(
             emergency=turn.contacts.emergency_number,
             urgent_care=turn.contacts.urgent_care,
         )
@@ -171,11 +176,11 @@ async def pause(turn: Turn) -> None:
         return
     person = turn.require_person()
     if person.status is PersonStatus.PAUSED:
-        turn.say(texts.ALREADY_PAUSED)
+        turn.say(turn.texts.ALREADY_PAUSED)
         return
     person.status = PersonStatus.PAUSED
     await cancel(turn.session, person.id, SCHEDULED_KINDS)
-    turn.say(texts.PAUSED)
+    turn.say(turn.texts.PAUSED)
 
 
 async def resume(turn: Turn) -> None:
@@ -187,9 +192,9 @@ async def resume(turn: Turn) -> None:
         person.missed_in_a_row = 0
         episode = await repository.current_episode(turn.session, person.id)
         await replan(turn.session, person, episode, turn.now)
-        turn.say(texts.RESUMED.format(next_checkin=await next_checkin_text(turn)))
+        turn.say(turn.texts.RESUMED.format(next_checkin=await next_checkin_text(turn)))
     else:
-        turn.say(texts.NOT_PAUSED.format(next_checkin=await next_checkin_text(turn)))
+        turn.say(turn.texts.NOT_PAUSED.format(next_checkin=await next_checkin_text(turn)))
 
 
 async def stop(turn: Turn) -> None:
@@ -199,35 +204,35 @@ async def stop(turn: Turn) -> None:
 
 async def delete(turn: Turn) -> None:
     if turn.person is None:
-        turn.say(texts.NOTHING_TO_DELETE)
+        turn.say(turn.texts.NOTHING_TO_DELETE)
     else:
         await goto(turn, ConfirmDelete)
 
 
 async def privacy(turn: Turn) -> None:
-    turn.say(texts.PRIVACY.format(retention_days=turn.settings.care.retention_days))
+    turn.say(turn.texts.PRIVACY.format(retention_days=turn.settings.care.retention_days))
 
 
 async def help_(turn: Turn) -> None:
     if _enrolled(turn):
-        turn.say(texts.HELP.format(emergency=turn.contacts.emergency_number))
+        turn.say(turn.texts.HELP.format(emergency=turn.contacts.emergency_number))
     else:
-        turn.say(texts.NOT_ENROLLED_HELP)
+        turn.say(turn.texts.NOT_ENROLLED_HELP)
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "Start, or start again after a new strain", start),
-    Command("checkin", "Tell me how you are now", checkin),
-    Command("history", "Your pain chart", history),
-    Command("summary", "A one-page summary for your doctor", summary),
-    Command("redflags", "Warning signs, and what to do", redflags),
-    Command("settings", "Check-in time and time zone", settings),
-    Command("pause", "Pause the check-ins", pause),
-    Command("resume", "Restart the check-ins", resume),
-    Command("stop", "End the follow-up (history kept)", stop),
-    Command("delete", "Erase everything about me", delete),
-    Command("privacy", "What is kept, and why", privacy),
-    Command("help", "What I can do", help_),
+    Command("start", start),
+    Command("checkin", checkin),
+    Command("history", history),
+    Command("summary", summary),
+    Command("redflags", redflags),
+    Command("settings", settings),
+    Command("pause", pause),
+    Command("resume", resume),
+    Command("stop", stop),
+    Command("delete", delete),
+    Command("privacy", privacy),
+    Command("help", help_),
 )
 COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -238,11 +243,11 @@ async def run_command(turn: Turn) -> None:
     if command is not None:
         await command.run(turn)
         return
-    turn.say(texts.UNKNOWN_COMMAND)
+    turn.say(turn.texts.UNKNOWN_COMMAND)
     await help_(turn)
 
 
 async def nothing_asked(turn: Turn) -> None:
     """Text when no question is open: a short help, nothing stored."""
-    turn.say(texts.NOTHING_ASKED)
+    turn.say(turn.texts.NOTHING_ASKED)
     await help_(turn)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import follow_up, mistap
@@ -146,7 +145,7 @@ async def _route(turn: Turn) -> None:
         await _button(turn)
     elif turn.step == IDLE:
         if incoming.unsupported:
-            turn.say(texts.TEXT_ONLY)
+            turn.say(turn.texts.TEXT_ONLY)
         else:
             await nothing_asked(turn)
     elif incoming.location is not None:
@@ -154,7 +153,7 @@ async def _route(turn: Turn) -> None:
     elif incoming.text is not None:
         await step_named(turn.step)().on_text(turn, incoming.text)
     else:
-        turn.say(texts.TEXT_ONLY)
+        turn.say(turn.texts.TEXT_ONLY)
 
 
 async def _button(turn: Turn) -> None:
@@ -176,4 +175,4 @@ async def _button(turn: Turn) -> None:
         if accepted:
             turn.close_question = True
             return
-    turn.notice = texts.STALE_BUTTON
+    turn.notice = turn.texts.STALE_BUTTON

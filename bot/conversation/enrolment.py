@@ -29,6 +29,7 @@ from bot.conversation.flow import (
     pain_buttons,
     question,
 )
+from bot.conversation.language import LanguageQuestion
 from bot.conversation.preferences import (
     CheckinTimeQuestion,
     ZoneAnswers,
@@ -36,7 +37,6 @@ from bot.conversation.preferences import (
     ZoneQuestion,
     announce_zone,
 )
-from bot.conversation.schedule_text import when_text
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db import repository
 from bot.db.models import DueKind, Episode, EpisodeStatus, Escalation, Person, PersonStatus
@@ -91,15 +91,21 @@ class Consent(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         return question(
             turn,
-            texts.WELCOME.format(emergency=turn.contacts.emergency_number),
-            button_rows({"yes": texts.CONSENT_YES, "no": texts.CONSENT_NO}, per_row=2),
+            turn.texts.WELCOME.format(emergency=turn.contacts.emergency_number),
+            (
+                *button_rows({"yes": turn.texts.CONSENT_YES, "no": turn.texts.CONSENT_NO}, 2),
+                (Button(turn.texts.LANGUAGE_OTHER, "language"),),
+            ),
         )
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         person = turn.require_person()
+        if value == "language":
+            await goto(turn, EnrolmentLanguage)
+            return True
         if value == "no":
             await turn.forget_person()
-            turn.say(texts.DECLINED)
+            turn.say(turn.texts.DECLINED)
             return True
         if value != "yes":
             return False
@@ -112,20 +118,31 @@ class Consent(Step):
         return True
 
 
+class EnrolmentLanguage(LanguageQuestion):
+    """Another language than the app's, chosen before consent: the welcome again, in it."""
+
+    name = "enrolment_language"
+
+    async def chosen(self, turn: Turn) -> None:
+        await goto(turn, Consent)
+
+
 class Age(Step):
     name = "age"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.AGE_QUESTION, button_rows(texts.AGE_LABELS, per_row=3))
+        return question(
+            turn, turn.texts.AGE_QUESTION, button_rows(turn.texts.AGE_LABELS, per_row=3)
+        )
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.AGE_LABELS:
+        if value not in turn.texts.AGE_LABELS:
             return False
         band = care.AgeBand(value)
         if not care.can_enrol(band):
             # Nothing about a child is kept: the person row and its answers go.
             await turn.forget_person()
-            turn.say(texts.UNDER_16.format(emergency=turn.contacts.emergency_number))
+            turn.say(turn.texts.UNDER_16.format(emergency=turn.contacts.emergency_number))
             return True
         turn.require_person().age_band = band.value
         await goto(turn, History)
@@ -136,10 +153,10 @@ class History(Step):
     name = "history"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.HISTORY_QUESTION, button_rows(texts.HISTORY_LABELS))
+        return question(turn, turn.texts.HISTORY_QUESTION, button_rows(turn.texts.HISTORY_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.HISTORY_LABELS:
+        if value not in turn.texts.HISTORY_LABELS:
             return False
         answers = ENROLMENT.answers(turn)
         answers.history = value
@@ -158,16 +175,16 @@ class RedFlagScreen(Step):
         answers = ENROLMENT.answers(turn)
         group, chosen = care.ENROLMENT_GROUPS[answers.group], answers.group_chosen
         open_flags = [flag for flag in group.flags if flag.value not in chosen]
-        questions = "\n".join(f"• {texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
-        buttons = [(Button(texts.RED_FLAG_LABELS[flag], flag.value),) for flag in open_flags]
+        questions = "\n".join(f"• {turn.texts.RED_FLAG_QUESTIONS[flag]}" for flag in open_flags)
+        buttons = [(Button(turn.texts.RED_FLAG_LABELS[flag], flag.value),) for flag in open_flags]
         if chosen:
-            labels = ", ".join(texts.RED_FLAG_LABELS[care.RedFlag(flag)] for flag in chosen)
-            text = texts.RED_FLAG_GROUP_MORE.format(chosen=labels, questions=questions)
-            buttons.append((Button(texts.THATS_ALL, "done"),))
+            labels = ", ".join(turn.texts.RED_FLAG_LABELS[care.RedFlag(flag)] for flag in chosen)
+            text = turn.texts.RED_FLAG_GROUP_MORE.format(chosen=labels, questions=questions)
+            buttons.append((Button(turn.texts.THATS_ALL, "done"),))
         else:
-            intro = f"{texts.RED_FLAG_INTRO}\n" if answers.group == 0 else ""
-            text = texts.RED_FLAG_GROUP_PROMPT.format(intro=intro, questions=questions)
-            buttons.append((Button(texts.NONE_OF_THESE, "none"),))
+            intro = f"{turn.texts.RED_FLAG_INTRO}\n" if answers.group == 0 else ""
+            text = turn.texts.RED_FLAG_GROUP_PROMPT.format(intro=intro, questions=questions)
+            buttons.append((Button(turn.texts.NONE_OF_THESE, "none"),))
         return question(turn, text, tuple(buttons))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
@@ -202,7 +219,7 @@ class Onset(Step):
     name = "onset"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.ONSET_QUESTION, button_rows(texts.ONSET_LABELS))
+        return question(turn, turn.texts.ONSET_QUESTION, button_rows(turn.texts.ONSET_LABELS))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "date":
@@ -223,16 +240,16 @@ class OnsetDate(Step):
     name = "onset_date"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.ONSET_DATE_QUESTION, ())
+        return question(turn, turn.texts.ONSET_DATE_QUESTION, ())
 
     async def on_text(self, turn: Turn, text: str) -> None:
         zone = ZoneInfo(turn.settings.care.default_timezone)
         today = turn.now.astimezone(zone).date()
         onset_date = parsing.calendar_date(text, today)
         if onset_date is None:
-            turn.say(texts.ONSET_DATE_INVALID)
+            turn.say(turn.texts.ONSET_DATE_INVALID)
         elif onset_date > today:
-            turn.say(texts.ONSET_DATE_FUTURE)
+            turn.say(turn.texts.ONSET_DATE_FUTURE)
         elif (today - onset_date).days > LONG_STANDING_DAYS:
             await _long_standing(turn, onset_date.isoformat())
         else:
@@ -253,7 +270,7 @@ async def _long_standing(turn: Turn, when: str) -> None:
     await escalate(turn, [escalation], episode_id=None)
     # The long-standing text carries the same advice: it is the escalation's message, owed and
     # marked sent like any other, and said once.
-    turn.escalations[-1] = replace(turn.escalations[-1], text=texts.LONG_STANDING)
+    turn.escalations[-1] = replace(turn.escalations[-1], text=turn.texts.LONG_STANDING)
     person.status = PersonStatus.INELIGIBLE
     await finish(turn)
 
@@ -262,10 +279,12 @@ class Mechanism(Step):
     name = "mechanism"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.MECHANISM_QUESTION, button_rows(texts.MECHANISM_LABELS))
+        return question(
+            turn, turn.texts.MECHANISM_QUESTION, button_rows(turn.texts.MECHANISM_LABELS)
+        )
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.MECHANISM_LABELS:
+        if value not in turn.texts.MECHANISM_LABELS:
             return False
         answers = ENROLMENT.answers(turn)
         answers.mechanism = value
@@ -282,7 +301,7 @@ class Pain(PainStep):
     name = "pain"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.PAIN_QUESTION, pain_buttons())
+        return question(turn, turn.texts.PAIN_QUESTION, pain_buttons())
 
     async def accept(self, turn: Turn, score: int) -> None:
         answers = ENROLMENT.answers(turn)
@@ -295,10 +314,12 @@ class Activity(Step):
     name = "activity"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        return question(turn, texts.ACTIVITY_QUESTION, button_rows(texts.ACTIVITY_LABELS, 3))
+        return question(
+            turn, turn.texts.ACTIVITY_QUESTION, button_rows(turn.texts.ACTIVITY_LABELS, 3)
+        )
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.ACTIVITY_LABELS:
+        if value not in turn.texts.ACTIVITY_LABELS:
             return False
         answers = ENROLMENT.answers(turn)
         answers.activity = value
@@ -427,14 +448,16 @@ async def enrolled_text(turn: Turn, person: Person, episode: Episode, zone: Zone
     steps = []
     first = await repository.next_owed(turn.session, person.id, DueKind.CHECKIN)
     if first is not None:
-        steps.append(texts.NEXT_CHECKIN.format(when=when_text(first, zone, turn.now)))
+        steps.append(
+            turn.texts.NEXT_CHECKIN.format(when=turn.texts.when_text(first, zone, turn.now))
+        )
     if care.needs_switch_message(protocol) and phase is care.Phase.ICE:
         switch = care.switch_at(episode.onset_at, zone)
-        when = when_text(switch, zone, turn.now)
-        steps.append(texts.NEXT_SWITCH.format(when=when[0].upper() + when[1:]))
-    return texts.ENROLLED.format(
-        phase_advice=texts.phase_advice(phase, protocol),
-        medicines=texts.MEDICINES,
+        when = turn.texts.when_text(switch, zone, turn.now)
+        steps.append(turn.texts.NEXT_SWITCH.format(when=when[0].upper() + when[1:]))
+    return turn.texts.ENROLLED.format(
+        phase_advice=turn.texts.phase_advice(phase, protocol),
+        medicines=turn.texts.MEDICINES,
         next_steps="\n".join(steps),
     )
 
@@ -444,7 +467,8 @@ ENROLMENT = Flow(
     EnrolmentAnswers,
     entries={Consent: "/start", Age: "/start after an earlier strain"},
     moves={
-        Consent: (Age, END),
+        Consent: (Age, EnrolmentLanguage, END),
+        EnrolmentLanguage: (Consent,),
         Age: (History, END),
         History: (RedFlagScreen,),
         RedFlagScreen: (RedFlagScreen, Onset),

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import care, texts
+from bot import care
 from bot.conversation.turn import Button, Outgoing, Turn
 from bot.db.models import CheckIn, DueKind, DueMessage, DueStatus, Episode, Escalation
 from bot.pseudonym import pseudonym
@@ -62,9 +62,9 @@ def closing_words(turn: Turn, said: care.Level | None) -> str | None:
     reassures nothing): the URGENT advice again, or after an emergency the person came back
     from, what to do if it returns."""
     if said is care.Level.URGENT:
-        return texts.urgent_again_text(turn.contacts)
+        return turn.texts.urgent_again_text(turn.contacts)
     if said is care.Level.EMERGENCY:
-        return texts.EMERGENCY_AFTER.format(emergency=turn.contacts.emergency_number)
+        return turn.texts.EMERGENCY_AFTER.format(emergency=turn.contacts.emergency_number)
     return None
 
 
@@ -150,12 +150,12 @@ async def withdraw(turn: Turn, rows: Sequence[Escalation]) -> set[str]:
                 flag for flag in episode.enrolment_red_flags if flag not in flags
             ]
     person = turn.require_person()
-    note = texts.ADMIN_WITHDRAWN.format(
+    note = turn.operators_texts.ADMIN_WITHDRAWN.format(
         level=care.Level(max(row.level for row in rows)).name,
         pseudonym=pseudonym(turn.settings, person.id, person.created_at),
         rule_id=", ".join(sorted(flags)),
     )
-    turn.messages.append(Outgoing(texts.MISTAP_WITHDRAWN, admin_alert=note))
+    turn.messages.append(Outgoing(turn.texts.MISTAP_WITHDRAWN, admin_alert=note))
     return flags
 
 
@@ -176,12 +176,12 @@ def _message(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> Outgo
     note = operators_note(turn, level, rows)
     # ES-MISTAP under URGENT: its own button, live whatever the conversation asks meanwhile.
     buttons = (
-        ((Button(texts.HOLD_LABELS["mistap"], f"{MISTAP}{rows[-1].id}"),),)
+        ((Button(turn.texts.HOLD_LABELS["mistap"], f"{MISTAP}{rows[-1].id}"),),)
         if level is care.Level.URGENT
         else ()
     )
     return Outgoing(
-        texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
+        turn.texts.escalation_text(level, [row.rule_id for row in rows], turn.contacts),
         buttons=buttons,
         escalation_ids=tuple(row.id for row in rows),
         # EMERGENCY and URGENT reach the operators as soon as they are said.
@@ -208,7 +208,7 @@ async def render_undelivered(turn: Turn, queued: Claimed) -> bool:
 
 def operators_note(turn: Turn, level: care.Level, rows: Sequence[Escalation]) -> str:
     """The escalation in the operators' words: a pseudonym and the rules, never a name."""
-    return texts.ADMIN_ALERT.format(
+    return turn.operators_texts.ADMIN_ALERT.format(
         level=level.name,
         pseudonym=pseudonym(
             turn.settings, turn.require_person().id, turn.require_person().created_at

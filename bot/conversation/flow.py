@@ -22,7 +22,7 @@ from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from bot import care, texts
+from bot import care
 from bot.conversation import parsing
 from bot.conversation.turn import IDLE, Button, Outgoing, Turn
 
@@ -59,7 +59,7 @@ class Step(ABC):
 
     async def on_text(self, turn: Turn, text: str) -> None:
         """Typed text where buttons are expected: say so and show the question again."""
-        turn.say(texts.TAP_A_BUTTON)
+        turn.say(turn.texts.TAP_A_BUTTON)
         await repeat(turn, type(self))
 
     async def on_location(self, turn: Turn, latitude: float, longitude: float) -> None:
@@ -193,6 +193,6 @@ class PainStep(Step):
     async def on_text(self, turn: Turn, text: str) -> None:
         score = parsing.pain_score(text)
         if score is None:
-            turn.say(texts.PAIN_INVALID)
+            turn.say(turn.texts.PAIN_INVALID)
             return
         await self.accept(turn, score)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from bot import care, texts
+from bot import care
 from bot.conversation.escalate import operators_note, repeat_escalation
 from bot.conversation.safety import SAFETY, EmergencyHold, resume
 from bot.conversation.turn import Button, Outgoing, Turn
@@ -41,13 +41,13 @@ async def ask(turn: Turn, row: Claimed) -> bool:
     newest = max(escalation.id for escalation in rows)
     buttons = tuple(
         (Button(label, f"{PREFIX}{newest}:{value}"),)
-        for value, label in texts.FOLLOW_UP_LABELS.items()
+        for value, label in turn.texts.FOLLOW_UP_LABELS.items()
     )
     # Safety-netting, so it is owed like an escalation (retried until delivered, operators
     # told when it fails): the note says which escalation it follows.
-    note = texts.FOLLOW_UP_NOTE.format(escalation=operators_note(turn, level, rows))
+    note = turn.operators_texts.FOLLOW_UP_NOTE.format(escalation=operators_note(turn, level, rows))
     turn.messages.append(
-        Outgoing(texts.follow_up_text(level, flags), buttons=buttons, escalation_note=note)
+        Outgoing(turn.texts.follow_up_text(level, flags), buttons=buttons, escalation_note=note)
     )
     return True
 
@@ -61,14 +61,14 @@ async def answer(turn: Turn, value: str) -> None:
     parsed = _parse(value)
     due = None if parsed is None or turn.person is None else await _due(turn, parsed[0])
     if parsed is None or due is None:
-        turn.notice = texts.STALE_BUTTON
+        turn.notice = turn.texts.STALE_BUTTON
         return
     rows = await _open(turn, [int(i) for i in due.payload.get("escalation_ids", [])])
     if not rows:
-        turn.notice = texts.STALE_BUTTON
+        turn.notice = turn.texts.STALE_BUTTON
         return
     if any(row.outcome in ANSWERED for row in rows):
-        turn.notice = texts.FOLLOW_UP_NOTED
+        turn.notice = turn.operators_texts.FOLLOW_UP_NOTED
         return
     outcome = parsed[1]
     for row in rows:
@@ -86,11 +86,11 @@ async def answer(turn: Turn, value: str) -> None:
         return
     turn.close_question = True
     if outcome is EscalationOutcome.GOT_HELP:
-        turn.say(texts.FOLLOW_UP_GOT_HELP)
+        turn.say(turn.texts.FOLLOW_UP_GOT_HELP)
     else:
-        turn.say(texts.FOLLOW_UP_FINE.format(emergency=turn.contacts.emergency_number))
+        turn.say(turn.texts.FOLLOW_UP_FINE.format(emergency=turn.contacts.emergency_number))
     if held:
-        await resume(turn, intro=None)
+        await resume(turn, intro=False)
 
 
 def _parse(value: str) -> tuple[int, EscalationOutcome] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import care, texts
+from bot import care
 from bot.conversation.enrolment import ENROLMENT
 from bot.conversation.escalate import MISTAP, repeat_escalation, withdraw
 from bot.conversation.flows import ask_again
@@ -32,16 +32,16 @@ async def answer(turn: Turn, value: str) -> None:
     action = parts[1] if len(parts) == 2 else "ask"
     rows = await _urgent(turn, parts[0]) if len(parts) <= 2 and parts[0].isdigit() else []
     if not rows or action not in (*_ACTIONS, "ask"):
-        turn.notice = texts.STALE_BUTTON
+        turn.notice = turn.texts.STALE_BUTTON
         return
     newest = rows[-1].id
     if action == "ask":
         flags = [care.RedFlag(row.rule_id) for row in rows]
-        labels = texts.MISTAP_LABELS
+        labels = turn.texts.MISTAP_LABELS
         buttons = tuple(
             (Button(labels[choice], f"{MISTAP}{newest}:{choice}"),) for choice in _ACTIONS
         )
-        text = texts.mistap_text(care.Level.URGENT, flags, turn.contacts)
+        text = turn.texts.mistap_text(care.Level.URGENT, flags, turn.contacts)
         turn.messages.append(Outgoing(text, buttons=buttons))
         return
     turn.close_question = True

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from bot import care, texts
+from bot import care
 from bot.conversation import parsing
 from bot.conversation.flow import Answers, Step, goto, question, rows_of
 from bot.conversation.turn import Button, Outgoing, Turn
@@ -39,7 +39,7 @@ def announce_zone(turn: Turn, zone_name: str) -> None:
     """Confirm the zone with the local time in it, and take the reply keyboard away."""
     local_time = turn.now.astimezone(ZoneInfo(zone_name)).strftime("%H:%M")
     turn.say(
-        texts.ZONE_SET.format(zone=zone_name.replace("_", " "), local_time=local_time),
+        turn.texts.ZONE_SET.format(zone=zone_name.replace("_", " "), local_time=local_time),
         remove_reply_keyboard=True,
     )
 
@@ -62,9 +62,9 @@ class ZoneQuestion(Step):
             for i in range(0, len(labels), ZONE_BUTTONS_PER_ROW)
         ]
         return Outgoing(
-            texts.ZONE_QUESTION,
+            turn.texts.ZONE_QUESTION,
             question_number=turn.conversation_row().question_number,
-            location_keyboard=((texts.ZONE_SHARE_LOCATION,), *rows),
+            location_keyboard=((turn.texts.ZONE_SHARE_LOCATION,), *rows),
         )
 
     async def on_text(self, turn: Turn, text: str) -> None:
@@ -72,7 +72,7 @@ class ZoneQuestion(Step):
         tapped = next((zone for zone in offered if zone_label(zone) == text.strip()), None)
         matches = [ZoneMatch(tapped, tapped)] if tapped else zone_from_text(text)
         if not matches:
-            turn.say(texts.ZONE_NOT_FOUND)
+            turn.say(turn.texts.ZONE_NOT_FOUND)
         elif len(matches) == 1:
             await self.chosen(turn, matches[0].zone)
         else:
@@ -81,7 +81,7 @@ class ZoneQuestion(Step):
     async def on_location(self, turn: Turn, latitude: float, longitude: float) -> None:
         zone = zone_from_location(latitude, longitude)
         if zone is None:
-            turn.say(texts.ZONE_NOT_FOUND)
+            turn.say(turn.texts.ZONE_NOT_FOUND)
         else:
             await self.chosen(turn, zone)
 
@@ -100,7 +100,7 @@ class ZonePickQuestion(Step):
     async def ask(self, turn: Turn) -> Outgoing:
         places = (place for _zone, place in self.matches(turn))
         buttons = (Button(place, str(index)) for index, place in enumerate(places))
-        return question(turn, texts.ZONE_PICK, rows_of(buttons, 1))
+        return question(turn, turn.texts.ZONE_PICK, rows_of(buttons, 1))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         matches = self.matches(turn)
@@ -126,9 +126,9 @@ class CheckinTimeQuestion(Step):
         for choice in CHECKIN_CHOICES:
             label = choice.strftime("%H:%M")
             if choice == care.DEFAULT_CHECKIN_TIME:
-                label += texts.TIME_DEFAULT_MARK
+                label += turn.texts.TIME_DEFAULT_MARK
             buttons.append(Button(label, choice.strftime("%H:%M")))
-        return question(turn, texts.TIME_QUESTION, rows_of(buttons, TIME_BUTTONS_PER_ROW))
+        return question(turn, turn.texts.TIME_QUESTION, rows_of(buttons, TIME_BUTTONS_PER_ROW))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         chosen = parsing.checkin_time(value)
@@ -140,6 +140,6 @@ class CheckinTimeQuestion(Step):
     async def on_text(self, turn: Turn, text: str) -> None:
         chosen = parsing.checkin_time(text)
         if chosen is None:
-            turn.say(texts.TIME_INVALID)
+            turn.say(turn.texts.TIME_INVALID)
             return
         await self.chosen(turn, chosen)

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
-from bot import care, texts
+from bot import care
 from bot.conversation.checkin import CHECKIN
 from bot.conversation.enrolment import ENROLMENT
 from bot.conversation.escalate import withdraw
@@ -58,8 +58,8 @@ class HoldAnswers(Answers):
     held_at: datetime
 
 
-def _hold_buttons() -> tuple[tuple[Button, ...], ...]:
-    labels = texts.HOLD_LABELS
+def _hold_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
+    labels = turn.texts.HOLD_LABELS
     return ((Button(labels["carry"], "carry"),), (Button(labels["mistap"], "mistap"),))
 
 
@@ -86,7 +86,9 @@ async def hold_after_emergency(turn: Turn, started_on: str) -> None:
     turn.messages.clear()
     move_to(turn, EmergencyHold)
     SAFETY.begin(turn, answers)
-    held = replace(emergency, buttons=_hold_buttons(), question_number=conversation.question_number)
+    held = replace(
+        emergency, buttons=_hold_buttons(turn), question_number=conversation.question_number
+    )
     turn.escalations.remove(emergency)
     turn.escalations.append(held)
 
@@ -110,15 +112,16 @@ async def holding(turn: Turn) -> bool:
     return closed is None
 
 
-async def resume(turn: Turn, intro: str | None = texts.HOLD_CARRY_ON) -> bool:
-    """Carry on the exchange an emergency stopped, at its question; False if none is held."""
+async def resume(turn: Turn, *, intro: bool = True) -> bool:
+    """Carry on the exchange an emergency stopped, at its question; False if none is held.
+    ``intro``: say "let's carry on" first."""
     if turn.step not in SAFETY.steps:
         return False
     answers = SAFETY.answers(turn)
     step = _resumable(answers.resume_step)
     turn.conversation_row().answers = dict(answers.resume_answers)
-    if intro is not None:
-        turn.say(intro)
+    if intro:
+        turn.say(turn.texts.HOLD_CARRY_ON)
     if step is None:
         await finish(turn)
     else:
@@ -143,8 +146,8 @@ class EmergencyHold(Step):
     name = "emergency_hold"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        text = texts.emergency_text(_flags(SAFETY.answers(turn)), turn.contacts)
-        return question(turn, text, _hold_buttons())
+        text = turn.texts.emergency_text(_flags(SAFETY.answers(turn)), turn.contacts)
+        return question(turn, text, _hold_buttons(turn))
 
     async def on_button(self, turn: Turn, value: str) -> bool:
         if value == "carry":
@@ -166,8 +169,10 @@ class MistapConfirm(Step):
     name = "emergency_mistap"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        text = texts.mistap_text(care.Level.EMERGENCY, _flags(SAFETY.answers(turn)), turn.contacts)
-        labels = texts.MISTAP_LABELS
+        text = turn.texts.mistap_text(
+            care.Level.EMERGENCY, _flags(SAFETY.answers(turn)), turn.contacts
+        )
+        labels = turn.texts.MISTAP_LABELS
         buttons = ((Button(labels["withdraw"], "withdraw"),), (Button(labels["keep"], "keep"),))
         return question(turn, text, buttons)
 
@@ -192,7 +197,7 @@ async def _withdraw(turn: Turn) -> None:
     flags = await withdraw(turn, rows)
     answers.resume_answers = without_flags(answers.resume_answers, flags)
     SAFETY.keep(turn, answers)
-    await resume(turn, intro=None)
+    await resume(turn, intro=False)
 
 
 def without_flags(answers: dict[str, Any], flags: set[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot import care, texts
+from bot import care
 from bot.conversation import follow_up
 from bot.conversation.checkin import CHECKIN, CheckinPain, asking_pain, start_checkin
 from bot.conversation.escalate import escalate, render_undelivered
@@ -52,7 +52,7 @@ async def prepare(turn: Turn, row: Claimed) -> bool:
     elif row.kind is DueKind.SWITCH:
         if held or not care.needs_switch_message(care.Protocol(episode.protocol)):
             return False
-        turn.say(texts.SWITCH_TO_HEAT)
+        turn.say(turn.texts.SWITCH_TO_HEAT)
     elif row.kind is DueKind.END:
         await _follow_up_end(turn)
     return bool(turn.outgoing)
@@ -69,7 +69,7 @@ async def _checkin(turn: Turn, row: Claimed) -> None:
     if care.should_pause(person.missed_in_a_row):
         person.status = PersonStatus.PAUSED
         await cancel(turn.session, person.id)
-        turn.say(texts.PAUSED_AFTER_MISSED)
+        turn.say(turn.texts.PAUSED_AFTER_MISSED)
         return
     # A prompt that comes late (after downtime) asks about today, never about a past day.
     existing = await repository.check_in_for_slot(turn.session, episode.id, today)
@@ -119,7 +119,7 @@ async def _reminder(turn: Turn, row: Claimed) -> bool:
     check_in = await turn.session.get(CheckIn, CHECKIN.answers(turn).check_in_id)
     if check_in is None or check_in.slot != row.slot or check_in.status is not CheckInStatus.SENT:
         return False
-    turn.say(texts.REMINDER)
+    turn.say(turn.texts.REMINDER)
     await repeat(turn, CheckinPain)
     return True
 
@@ -137,19 +137,19 @@ async def _follow_up_end(turn: Turn) -> None:
     episode.status = EpisodeStatus.ENDED
     episode.ended_at = turn.now
     await cancel(turn.session, person.id)
-    turn.say(texts.CHRONIC_END)
+    turn.say(turn.texts.CHRONIC_END)
 
 
 async def _tip(turn: Turn, row: Claimed) -> bool:
     """PH-PREVENT: the weekly tips after recovery; the last one ends the follow-up."""
-    number = int(row.payload.get("number", 0))
-    if number not in texts.PREVENTION_TIPS:
+    number = str(row.payload.get("number", 0))
+    if number not in turn.texts.PREVENTION_TIPS:
         return False
     person = turn.require_person()
     if person.status not in {PersonStatus.ACTIVE, PersonStatus.PAUSED}:
         return False
-    turn.say(texts.PREVENTION_TIPS[number])
-    if number == max(texts.PREVENTION_TIPS):
+    turn.say(turn.texts.PREVENTION_TIPS[number])
+    if number == list(turn.texts.PREVENTION_TIPS)[-1]:
         episode = await repository.latest_episode(turn.session, person.id)
         if episode is not None and episode.status is EpisodeStatus.RECOVERED:
             episode.status = EpisodeStatus.ENDED

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import time
 
-from bot import care, texts
+from bot import care
 from bot.conversation.checkin import next_checkin_text
 from bot.conversation.flow import END, Flow, Step, finish, goto, question
+from bot.conversation.language import LanguageQuestion
 from bot.conversation.preferences import (
     CheckinTimeQuestion,
     ZoneAnswers,
@@ -32,7 +33,7 @@ class SettingsMenu(Step):
     name = "settings"
 
     def _options(self, turn: Turn) -> dict[str, str]:
-        labels = dict(texts.SETTINGS_LABELS)
+        labels = dict(turn.texts.SETTINGS_LABELS)
         if not turn.settings.care.allow_protocol_choice:
             del labels["protocol"]
         return labels
@@ -42,14 +43,16 @@ class SettingsMenu(Step):
         episode = await repository.current_episode(turn.session, person.id)
         protocol_line = ""
         if turn.settings.care.allow_protocol_choice and episode is not None:
-            protocol_line = texts.SETTINGS_PROTOCOL_LINE.format(
-                protocol=texts.PROTOCOL_LABELS[episode.protocol]
+            protocol_line = turn.texts.SETTINGS_PROTOCOL_LINE.format(
+                protocol=turn.texts.PROTOCOL_LABELS[episode.protocol]
             )
         checkin_time = person.checkin_time or care.DEFAULT_CHECKIN_TIME
-        text = texts.SETTINGS_MENU.format(
+        language_line = turn.texts.SETTINGS_LANGUAGE_LINE.format(language=turn.texts.language_name)
+        text = turn.texts.SETTINGS_MENU.format(
             time=checkin_time.strftime("%H:%M"),
             zone=(person.timezone or turn.settings.care.default_timezone).replace("_", " "),
-            protocol_line=protocol_line,
+            # The placeholder after the zone takes every line that follows it.
+            protocol_line=language_line + protocol_line,
         )
         buttons = tuple((Button(label, value),) for value, label in self._options(turn).items())
         return question(turn, text, buttons)
@@ -64,8 +67,10 @@ class SettingsMenu(Step):
             await goto(turn, SettingsZone)
         elif value == "protocol":
             await goto(turn, ProtocolChoice)
+        elif value == "language":
+            await goto(turn, SettingsLanguage)
         else:
-            turn.say(texts.SETTINGS_UNCHANGED)
+            turn.say(turn.texts.SETTINGS_UNCHANGED)
             await finish(turn)
         return True
 
@@ -103,17 +108,26 @@ class SettingsZonePick(ZonePickQuestion):
         return SettingsZone
 
 
+class SettingsLanguage(LanguageQuestion):
+    name = "settings_language"
+
+    async def chosen(self, turn: Turn) -> None:
+        await finish(turn)
+
+
 class ProtocolChoice(Step):
     """Ice-then-heat or heat-first, where the operator lets people choose."""
 
     name = "protocol"
 
     async def ask(self, turn: Turn) -> Outgoing:
-        buttons = tuple((Button(label, value),) for value, label in texts.PROTOCOL_LABELS.items())
-        return question(turn, texts.PROTOCOL_QUESTION, buttons)
+        buttons = tuple(
+            (Button(label, value),) for value, label in turn.texts.PROTOCOL_LABELS.items()
+        )
+        return question(turn, turn.texts.PROTOCOL_QUESTION, buttons)
 
     async def on_button(self, turn: Turn, value: str) -> bool:
-        if value not in texts.PROTOCOL_LABELS or not turn.settings.care.allow_protocol_choice:
+        if value not in turn.texts.PROTOCOL_LABELS or not turn.settings.care.allow_protocol_choice:
             return False
         episode = await repository.current_episode(turn.session, turn.require_person().id)
         if episode is not None:
@@ -127,7 +141,7 @@ async def settings_saved(turn: Turn) -> None:
     person = turn.require_person()
     episode = await repository.current_episode(turn.session, person.id)
     await replan(turn.session, person, episode, turn.now)
-    turn.say(texts.SETTINGS_SAVED.format(next_checkin=await next_checkin_text(turn)))
+    turn.say(turn.texts.SETTINGS_SAVED.format(next_checkin=await next_checkin_text(turn)))
     await finish(turn)
 
 
@@ -136,7 +150,8 @@ SETTINGS = Flow(
     SettingsAnswers,
     entries={SettingsMenu: "/settings"},
     moves={
-        SettingsMenu: (SettingsTime, SettingsZone, ProtocolChoice, END),
+        SettingsMenu: (SettingsTime, SettingsZone, ProtocolChoice, SettingsLanguage, END),
+        SettingsLanguage: (END,),
         SettingsTime: (END,),
         SettingsZone: (SettingsZonePick, END),
         SettingsZonePick: (SettingsZone, END),

@@ -22,9 +22,10 @@ from telegram.constants import MessageLimit
 from bot.config import Settings
 from bot.countries import contacts_for
 from bot.db.models import Conversation, OutboxKind, Person
+from bot.i18n import supported
 from bot.insight.documents import Document
 from bot.queue.outbox import Letter
-from bot.texts import Contacts
+from bot.texts import Contacts, Texts, texts_for
 
 IDLE = "idle"
 """The step of a person who is not being asked anything."""
@@ -67,7 +68,8 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     question_number: int = 0
     location_keyboard: tuple[tuple[str, ...], ...] = ()
-    """Reply-keyboard rows; a row starting with the share-location label asks for a location."""
+    """Reply-keyboard rows; the first button asks for the person's location (its label is the
+    catalogue's ``ZONE_SHARE_LOCATION``, in the person's language), the others are typed."""
     remove_reply_keyboard: bool = False
     escalation_ids: tuple[int, ...] = ()
     """The escalations this message delivers: marked sent once Telegram accepts it."""
@@ -140,6 +142,8 @@ class Incoming:
     button_value: str | None = None
     location: tuple[float, float] | None = None
     unsupported: bool = False
+    language_code: str | None = None
+    """The language the person's Telegram app is set to (``User.language_code``), if known."""
 
     @property
     def is_button(self) -> bool:
@@ -173,10 +177,22 @@ class Turn:
     before the turn commits."""
 
     @property
+    def texts(self) -> Texts:
+        """The words of this person's language: the one they chose or confirmed, else the one
+        their Telegram app is set to (when BackCheck speaks it), else English."""
+        chosen = self.person.language if self.person is not None else None
+        return texts_for(chosen or supported(self.incoming.language_code))
+
+    @property
+    def operators_texts(self) -> Texts:
+        """The words of the operators' alerts and notes (``ADMIN_LANGUAGE``)."""
+        return texts_for(self.settings.admin.language)
+
+    @property
     def contacts(self) -> Contacts:
         """The numbers this person is told: their country's, or the deployment's."""
         zone = self.person.timezone if self.person is not None else None
-        return contacts_for(self.settings, zone)
+        return contacts_for(self.settings, zone, self.texts)
 
     @property
     def step(self) -> str:

@@ -12,11 +12,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
 from bot.config import Settings
 from bot.db.models import OutboxKind, Person
 from bot.queue import outbox
 from bot.queue.owed import mark_blocked
+from bot.texts import Texts, texts_for
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ def operators_alerts(settings: Settings, lines: Sequence[str]) -> list[outbox.Le
     return [outbox.Letter(chat, None, OutboxKind.ALERT, {"text": line}) for line in lines]
 
 
-def note_of(row: outbox.Claimed) -> str:
+def note_of(row: outbox.Claimed, words: Texts) -> str:
     """The escalation's pseudonymous description, as the turn that owed it wrote it."""
-    return str(row.payload.get("escalation_note") or "An escalation.")
+    return str(row.payload.get("escalation_note") or words.UNDELIVERED_UNKNOWN)
 
 
 async def person_blocked(
@@ -45,5 +45,6 @@ async def person_blocked(
     """Stop owing the person anything; report any escalation they will now not get."""
     await mark_blocked(session, [person.id], now)
     cancelled = await outbox.cancel_person(session, person.id, BLOCKED)
-    lines = [texts.UNDELIVERED_BLOCKED.format(note=note_of(row)) for row in cancelled]
+    words = texts_for(settings.admin.language)
+    lines = [words.UNDELIVERED_BLOCKED.format(note=note_of(row, words)) for row in cancelled]
     await outbox.post(session, operators_alerts(settings, lines), now)

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.constants import MessageLimit
 
-from bot import texts
 from bot.care import Level
 from bot.config import Settings
 from bot.db.models import Escalation, Person
 from bot.insight.counts import outcome_key
 from bot.pseudonym import pseudonymiser
+from bot.texts import Texts
 
 ALERT_LEVELS = (Level.EMERGENCY, Level.URGENT)
 
@@ -71,27 +71,31 @@ async def latest_alerts(session: AsyncSession, settings: Settings, limit: int = 
     ]
 
 
-def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo) -> str:
+def format_alerts(alerts: Sequence[Alert], zone: ZoneInfo, words: Texts) -> str:
     """One line per alert in the operator's local time; plain text, within one message."""
     if not alerts:
-        return texts.ALERTS_NONE
-    lines = [texts.ALERTS_HEADER.format(zone=zone.key)]
+        return words.ALERTS_NONE
+    lines = [words.ALERTS_HEADER.format(zone=zone.key)]
     for alert in alerts:
         created = alert.created_at.astimezone(zone)
         if alert.sent_at is None:
-            delivery = texts.ALERTS_NOT_SENT
+            delivery = words.ALERTS_NOT_SENT
         else:
             sent = alert.sent_at.astimezone(zone)
-            shown = f"{sent:%H:%M}" if sent.date() == created.date() else f"{sent:%d %b %H:%M}"
-            delivery = texts.ALERTS_SENT.format(when=shown)
+            shown = (
+                words.catalogue.clock(sent)
+                if sent.date() == created.date()
+                else words.catalogue.moment(sent, full=False)
+            )
+            delivery = words.ALERTS_SENT.format(when=shown)
         lines.append(
-            texts.ALERTS_LINE.format(
-                when=f"{created:%d %b %H:%M}",
+            words.ALERTS_LINE.format(
+                when=words.catalogue.moment(created, full=False),
                 level=alert.level.name,
                 pseudonym=alert.pseudonym,
                 rule_id=alert.rule_id,
-                delivery=texts.ALERTS_OUTCOME.format(
-                    delivery=delivery, outcome=texts.OUTCOME_LABELS[alert.outcome]
+                delivery=words.ALERTS_OUTCOME.format(
+                    delivery=delivery, outcome=words.OUTCOME_LABELS[alert.outcome]
                 ),
             )
         )

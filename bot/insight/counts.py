@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import care, texts
+from bot import care
 from bot.db.models import CheckIn, Episode, Escalation, EscalationOutcome
+from bot.texts import Texts
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -114,14 +115,14 @@ def by_level(escalations: Mapping[tuple[care.Level, str], int]) -> dict[care.Lev
     return totals
 
 
-async def digest_text(session: AsyncSession, day: date, zone: ZoneInfo) -> str:
+async def digest_text(session: AsyncSession, day: date, zone: ZoneInfo, words: Texts) -> str:
     """The admins' daily digest: ``day``'s figures, its local midnight to the next."""
     start = local_midnight(day, zone)
     end = local_midnight(day + timedelta(days=1), zone)
     checkins = await checkins_between(session, start, end)
     levels = by_level(await escalations_between(session, start, end))
-    return texts.DIGEST.format(
-        day=f"{day:%A} {day.day} {day:%B}",
+    return words.DIGEST.format(
+        day=words.catalogue.day_and_month(local_midnight(day, zone)),
         enrolled=await enrolled_between(session, start, end),
         sent=checkins.sent,
         answered=checkins.answered,

@@ -30,6 +30,7 @@ from bot.db.models import Episode
 from bot.insight.drawing import render
 from bot.insight.history import EscalationMark, PainHistory
 from bot.insight.pain_chart import render_pain_chart
+from bot.texts import Texts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -109,78 +110,85 @@ def summary_text(history: PainHistory, facts: EnrolmentFacts) -> str:
         if len(text) <= MessageLimit.MAX_TEXT_LENGTH:
             return text
     # Never cut the disclaimer: shorten what comes before it.
-    body = text.removesuffix(texts.DISCLAIMER).rstrip()
-    room = MessageLimit.MAX_TEXT_LENGTH - len(texts.DISCLAIMER) - len("…\n\n")
-    return f"{body[:room]}…\n\n{texts.DISCLAIMER}"
+    body = text.removesuffix(history.texts.DISCLAIMER).rstrip()
+    room = MessageLimit.MAX_TEXT_LENGTH - len(history.texts.DISCLAIMER) - len("…\n\n")
+    return f"{body[:room]}…\n\n{history.texts.DISCLAIMER}"
 
 
 def _text(history: PainHistory, sections: Sequence[Section]) -> str:
-    blocks = [f"{texts.SUMMARY_TITLE}\n{_made(history)}"]
+    blocks = [f"{history.texts.SUMMARY_TITLE}\n{_made(history)}"]
     blocks.extend(
         "\n".join([section.heading, *section.lines, *section.detail]) for section in sections
     )
-    blocks.append(texts.DISCLAIMER)
+    blocks.append(history.texts.DISCLAIMER)
     return "\n\n".join(blocks)
 
 
 def _made(history: PainHistory) -> str:
-    return texts.SUMMARY_MADE.format(
+    return history.texts.SUMMARY_MADE.format(
         date=history.local_date(history.now).isoformat(), zone=history.zone
     )
 
 
 def _start_section(history: PainHistory, facts: EnrolmentFacts) -> Section:
     return Section(
-        texts.SUMMARY_START_HEADING,
+        history.texts.SUMMARY_START_HEADING,
         (
-            texts.SUMMARY_ONSET.format(
+            history.texts.SUMMARY_ONSET.format(
                 date=history.local_date(history.onset_at).isoformat(),
                 enrolled=history.local_date(history.baseline_at).isoformat(),
             ),
-            texts.SUMMARY_MECHANISM.format(
-                mechanism=texts.MECHANISM_LABELS.get(facts.mechanism, facts.mechanism)
+            history.texts.SUMMARY_MECHANISM.format(
+                mechanism=history.texts.MECHANISM_LABELS.get(facts.mechanism, facts.mechanism)
             ),
-            texts.SUMMARY_ACTIVITY.format(
-                activity=texts.ACTIVITY_LABELS.get(facts.activity, facts.activity)
+            history.texts.SUMMARY_ACTIVITY.format(
+                activity=history.texts.ACTIVITY_LABELS.get(facts.activity, facts.activity)
             ),
-            texts.SUMMARY_FIRST_EPISODE[facts.first_episode],
-            texts.SUMMARY_SEVERITY.format(
-                severity=history.severity.value, span=texts.RECOVERY_SPANS[history.severity]
+            history.texts.SUMMARY_FIRST_EPISODE
+            if facts.first_episode
+            else history.texts.SUMMARY_NOT_FIRST_EPISODE,
+            history.texts.SUMMARY_SEVERITY.format(
+                severity=history.texts.SEVERITY_NAMES[history.severity],
+                span=history.texts.RECOVERY_SPANS[history.severity],
             ),
         ),
     )
 
 
 def _pain_section(history: PainHistory) -> Section:
-    baseline = texts.SUMMARY_BASELINE.format(
+    baseline = history.texts.SUMMARY_BASELINE.format(
         pain=history.baseline_pain, date=history.local_date(history.baseline_at).isoformat()
     )
     latest = history.latest
     if latest is None:
-        return Section(texts.SUMMARY_PAIN_HEADING, (baseline, texts.SUMMARY_NO_CHECKINS))
+        return Section(
+            history.texts.SUMMARY_PAIN_HEADING, (baseline, history.texts.SUMMARY_NO_CHECKINS)
+        )
     change = pain_change(history.baseline_pain, latest.pain)
     points = abs(change.points)
-    unit = "point" if points == 1 else "points"
     if change.points > 0:
-        trend = texts.SUMMARY_BETTER.format(points=points, unit=unit, percent=round(change.percent))
+        trend = history.texts.SUMMARY_BETTER.of(points).format(
+            points=points, percent=round(change.percent)
+        )
     elif change.points < 0:
-        trend = texts.SUMMARY_WORSE.format(points=points, unit=unit)
+        trend = history.texts.SUMMARY_WORSE.of(points).format(points=points)
     else:
-        trend = texts.SUMMARY_SAME
+        trend = history.texts.SUMMARY_SAME
     scores = ", ".join(
-        texts.SUMMARY_SCORE.format(day=point.day, pain=point.pain) for point in history.points
+        history.texts.SUMMARY_SCORE.format(day=point.day, pain=point.pain)
+        for point in history.points
     )
     return Section(
-        texts.SUMMARY_PAIN_HEADING,
+        history.texts.SUMMARY_PAIN_HEADING,
         (
             baseline,
-            texts.SUMMARY_LATEST.format(
+            history.texts.SUMMARY_LATEST.format(
                 pain=latest.pain, date=history.local_date(latest.at).isoformat(), day=latest.day
             ),
             trend,
-            texts.SUMMARY_CHECKINS.format(count=len(history.points)),
+            history.texts.SUMMARY_CHECKINS.format(count=len(history.points)),
         ),
-        detail=(texts.SUMMARY_SCORES.format(scores=scores),),
+        detail=(history.texts.SUMMARY_SCORES.format(scores=scores),),
     )
 
 
@@ -197,17 +205,17 @@ def walking_share(history: PainHistory) -> tuple[int, int]:
 def _walking_section(history: PainHistory) -> Section:
     walked, answered = walking_share(history)
     if not answered:
-        return Section(texts.SUMMARY_WALKING_HEADING, (texts.SUMMARY_NO_CHECKINS,))
+        return Section(history.texts.SUMMARY_WALKING_HEADING, (history.texts.SUMMARY_NO_CHECKINS,))
     percent = round(100 * walked / answered)
     return Section(
-        texts.SUMMARY_WALKING_HEADING,
-        (texts.SUMMARY_WALKING.format(walked=walked, answered=answered, percent=percent),),
+        history.texts.SUMMARY_WALKING_HEADING,
+        (history.texts.SUMMARY_WALKING.format(walked=walked, answered=answered, percent=percent),),
     )
 
 
-def _flag_label(rule_id: str) -> str:
+def _flag_label(words: Texts, rule_id: str) -> str:
     try:
-        return texts.RED_FLAG_LABELS[RedFlag(rule_id)]
+        return words.RED_FLAG_LABELS[RedFlag(rule_id)]
     except ValueError:
         return rule_id
 
@@ -221,7 +229,9 @@ def _flags_section(history: PainHistory, facts: EnrolmentFacts) -> Section:
     enrolled = history.local_date(history.baseline_at).isoformat()
     listed = {(enrolled, flag) for flag in facts.red_flags}
     lines = [
-        texts.SUMMARY_FLAG_ENROLMENT.format(date=enrolled, label=_flag_label(flag), rule_id=flag)
+        history.texts.SUMMARY_FLAG_ENROLMENT.format(
+            date=enrolled, label=_flag_label(history.texts, flag), rule_id=flag
+        )
         for flag in facts.red_flags
     ]
     for point in history.points:
@@ -229,8 +239,8 @@ def _flags_section(history: PainHistory, facts: EnrolmentFacts) -> Section:
             date = history.local_date(point.at).isoformat()
             listed.add((date, flag))
             lines.append(
-                texts.SUMMARY_FLAG_CHECKIN.format(
-                    date=date, day=point.day, label=_flag_label(flag), rule_id=flag
+                history.texts.SUMMARY_FLAG_CHECKIN.format(
+                    date=date, day=point.day, label=_flag_label(history.texts, flag), rule_id=flag
                 )
             )
     flags = {flag.value for flag in RedFlag}
@@ -239,42 +249,42 @@ def _flags_section(history: PainHistory, facts: EnrolmentFacts) -> Section:
         if mark.rule_id in flags and (date, mark.rule_id) not in listed:
             listed.add((date, mark.rule_id))
             lines.append(
-                texts.SUMMARY_FLAG_ESCALATED.format(
-                    date=date, label=_flag_label(mark.rule_id), rule_id=mark.rule_id
+                history.texts.SUMMARY_FLAG_ESCALATED.format(
+                    date=date, label=_flag_label(history.texts, mark.rule_id), rule_id=mark.rule_id
                 )
             )
-    shown = _capped(lines) if lines else [texts.SUMMARY_NO_FLAGS]
-    return Section(texts.SUMMARY_FLAGS_HEADING, (texts.SUMMARY_FLAGS_ASKED, *shown))
+    shown = _capped(history.texts, lines) if lines else [history.texts.SUMMARY_NO_FLAGS]
+    return Section(history.texts.SUMMARY_FLAGS_HEADING, (history.texts.SUMMARY_FLAGS_ASKED, *shown))
 
 
-def escalation_reason(rule_id: str) -> str:
+def escalation_reason(words: Texts, rule_id: str) -> str:
     """Why a rule asked the person to see someone: the red flag's label or the rule's reason."""
-    if rule_id in texts.SUMMARY_RULE_REASONS:
-        return texts.SUMMARY_RULE_REASONS[rule_id]
+    if rule_id in words.SUMMARY_RULE_REASONS:
+        return words.SUMMARY_RULE_REASONS[rule_id]
     try:
-        return texts.RED_FLAG_LABELS[RedFlag(rule_id)]
+        return words.RED_FLAG_LABELS[RedFlag(rule_id)]
     except ValueError:
         return rule(rule_id).trigger
 
 
 def _escalation_line(history: PainHistory, mark: EscalationMark) -> str:
     local = mark.at.astimezone(history.tz)
-    line = texts.SUMMARY_ESCALATION.format(
+    line = history.texts.SUMMARY_ESCALATION.format(
         date=local.date().isoformat(),
         time=local.strftime("%H:%M"),
-        advice=texts.LEVEL_ADVICE[mark.level],
-        reason=escalation_reason(mark.rule_id),
+        advice=history.texts.LEVEL_ADVICE[mark.level.name],
+        reason=escalation_reason(history.texts, mark.rule_id),
         rule_id=mark.rule_id,
     )
     if mark.level in FOLLOWED_UP_LEVELS:
-        line = f"{line} {texts.SUMMARY_OUTCOMES[mark.outcome]}"
+        line = f"{line} {history.texts.SUMMARY_OUTCOMES[mark.outcome]}"
     return line
 
 
 def _escalations_section(history: PainHistory) -> Section:
     lines = [_escalation_line(history, mark) for mark in history.escalations]
-    shown = _capped(lines) if lines else [texts.SUMMARY_NO_ESCALATIONS]
-    return Section(texts.SUMMARY_ESCALATIONS_HEADING, tuple(shown))
+    shown = _capped(history.texts, lines) if lines else [history.texts.SUMMARY_NO_ESCALATIONS]
+    return Section(history.texts.SUMMARY_ESCALATIONS_HEADING, tuple(shown))
 
 
 def _notes_section(history: PainHistory, shown: int) -> tuple[Section, ...]:
@@ -282,21 +292,21 @@ def _notes_section(history: PainHistory, shown: int) -> tuple[Section, ...]:
     if not noted or shown <= 0:
         return ()
     lines = [
-        texts.SUMMARY_NOTE.format(
+        history.texts.SUMMARY_NOTE.format(
             date=history.local_date(point.at).isoformat(),
             note=textwrap.shorten(point.note or "", NOTE_CHARS, placeholder=" …"),
         )
         for point in noted[-shown:]
     ]
     if len(noted) > shown:
-        lines.append(texts.SUMMARY_MORE.format(count=len(noted) - shown))
-    return (Section(texts.SUMMARY_NOTES_HEADING, tuple(lines)),)
+        lines.append(history.texts.SUMMARY_MORE.format(count=len(noted) - shown))
+    return (Section(history.texts.SUMMARY_NOTES_HEADING, tuple(lines)),)
 
 
-def _capped(lines: Sequence[str]) -> list[str]:
+def _capped(words: Texts, lines: Sequence[str]) -> list[str]:
     if len(lines) <= LIST_SHOWN:
         return list(lines)
-    return [*lines[:LIST_SHOWN], texts.SUMMARY_MORE.format(count=len(lines) - LIST_SHOWN)]
+    return [*lines[:LIST_SHOWN], words.SUMMARY_MORE.format(count=len(lines) - LIST_SHOWN)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,7 +321,11 @@ def render_summary_pdf(history: PainHistory, facts: EnrolmentFacts) -> bytes:
         PAGE_DPI,
         lambda page: draw_summary_page(page, history, facts),
         "pdf",
-        metadata={"Title": texts.SUMMARY_TITLE, "Creator": "BackCheck", "CreationDate": None},
+        metadata={
+            "Title": history.texts.SUMMARY_TITLE,
+            "Creator": "BackCheck",
+            "CreationDate": None,
+        },
     )
 
 
@@ -321,26 +335,33 @@ def draw_summary_page(page: Figure, history: PainHistory, facts: EnrolmentFacts)
 
     sections = summary_sections(history, facts)
     chart = imread(io.BytesIO(render_pain_chart(history)), format="png")
-    _write(page, 0.06, 0.965, texts.SUMMARY_TITLE, size=16, weight="bold")
+    _write(page, 0.06, 0.965, history.texts.SUMMARY_TITLE, size=16, weight="bold")
     _write(page, 0.06, 0.94, _made(history), size=BODY_PT, colour="#404040")
     picture = page.add_axes((0.04, 0.555, 0.46, 0.37))
     picture.imshow(chart, interpolation="none")  # embedded at full resolution
     picture.axis("off")
     beside, below = sections[:3], sections[3:]
-    _column(page, beside, x=0.53, top=0.915, floor=0.56, wrap=WRAP_NARROW)
-    _column(page, below, x=0.06, top=0.54, floor=0.11, wrap=WRAP_WIDE)
-    for number, line in enumerate(textwrap.wrap(texts.DISCLAIMER, WRAP_WIDE - 8)):
+    _column(page, history.texts, beside, x=0.53, top=0.915, floor=0.56, wrap=WRAP_NARROW)
+    _column(page, history.texts, below, x=0.06, top=0.54, floor=0.11, wrap=WRAP_WIDE)
+    for number, line in enumerate(textwrap.wrap(history.texts.DISCLAIMER, WRAP_WIDE - 8)):
         _write(page, 0.06, 0.08 - number * LINE_STEP, line, size=BODY_PT, weight="bold")
 
 
 def _column(
-    page: Figure, sections: Sequence[Section], *, x: float, top: float, floor: float, wrap: int
+    page: Figure,
+    words: Texts,
+    sections: Sequence[Section],
+    *,
+    x: float,
+    top: float,
+    floor: float,
+    wrap: int,
 ) -> None:
     """Sections top to bottom; what does not fit above ``floor`` ends in a pointer to the chat."""
     y = top
     for section in sections:
         if y < floor + 3 * LINE_STEP:
-            _write(page, x, y, texts.SUMMARY_CUT, size=BODY_PT)
+            _write(page, x, y, words.SUMMARY_CUT, size=BODY_PT)
             return
         _write(page, x, y, section.heading, size=HEADING_PT, weight="bold")
         y -= LINE_STEP * 1.2
@@ -350,7 +371,7 @@ def _column(
             ]
             for part in parts:
                 if y < floor + LINE_STEP:
-                    _write(page, x, y, texts.SUMMARY_CUT, size=BODY_PT)
+                    _write(page, x, y, words.SUMMARY_CUT, size=BODY_PT)
                     return
                 _write(page, x, y, part, size=BODY_PT)
                 y -= LINE_STEP

@@ -24,6 +24,7 @@ from bot.care.phases import ICE_PERIOD, Phase, Protocol, phase_at
 from bot.care.severity import EXPECTED_RECOVERY, Severity
 from bot.db.models import CheckIn, CheckInStatus, Episode, Escalation, Person
 from bot.insight.counts import outcome_key
+from bot.texts import Texts, texts_for
 
 SECONDS_PER_DAY = 86_400
 
@@ -72,6 +73,12 @@ class PainHistory:
     recovered_at: datetime | None = None
     ended_at: datetime | None = None
     """When the follow-up ended (stopped, or over): the chart stops there, not at ``now``."""
+    language: str | None = None
+    """The person's language: the chart and the summary speak it."""
+
+    @property
+    def texts(self) -> Texts:
+        return texts_for(self.language)
 
     @property
     def followed_until(self) -> datetime:
@@ -179,6 +186,7 @@ async def load_pain_history(
         if row.answered_at is not None and row.pain is not None
     )
     return PainHistory(
+        language=person.language,
         onset_at=episode.onset_at,
         zone=person.timezone,
         severity=Severity(episode.severity),

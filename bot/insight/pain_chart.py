@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot import texts
 from bot.care.levels import Level
 from bot.care.phases import Phase
 from bot.care.severity import Outlook, outlook
@@ -35,6 +34,7 @@ from bot.insight.history import (
     phase_spans,
     recovery_band,
 )
+from bot.texts import Texts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -147,20 +147,21 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
     figure.text(
         0.5,
         0.962,
-        texts.CHART_TITLE,
+        history.texts.CHART_TITLE,
         ha="center",
         va="center",
         fontsize=TITLE_PT,
         fontweight="bold",
     )
     subtitle = (
-        texts.CHART_SUBTITLE.format(baseline=history.baseline_pain, latest=latest.pain)
+        history.texts.CHART_SUBTITLE.format(baseline=history.baseline_pain, latest=latest.pain)
         if latest is not None
-        else texts.CHART_SUBTITLE_EMPTY.format(baseline=history.baseline_pain)
+        else history.texts.CHART_SUBTITLE_EMPTY.format(baseline=history.baseline_pain)
     )
     figure.text(0.5, 0.915, subtitle, ha="center", va="center", fontsize=SUBTITLE_PT)
-    expected = texts.CHART_EXPECTED.format(
-        severity=history.severity.value, span=texts.RECOVERY_SPANS[history.severity]
+    expected = history.texts.CHART_EXPECTED.format(
+        severity=history.texts.SEVERITY_NAMES[history.severity],
+        span=history.texts.RECOVERY_SPANS[history.severity],
     )
     figure.text(0.5, 0.875, expected, ha="center", va="center", fontsize=LEGEND_PT, color=GREY)
 
@@ -169,7 +170,7 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
         (PLOT_LEFT, PLOT_BOTTOM, PLOT_WIDTH, PLOT_TOP - PLOT_BOTTOM), sharex=ribbon
     )
     spans = phase_spans(history)
-    unlabelled = _draw_phases(ribbon, axes, spans, right, figure.get_figwidth())
+    unlabelled = _draw_phases(history.texts, ribbon, axes, spans, right, figure.get_figwidth())
 
     handles: list[Any] = []
     handles.extend(_draw_band(axes, history, right))
@@ -179,7 +180,7 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
             color=GREY,
             linestyle=(0, (2, 2)),
             linewidth=2.5,
-            label=texts.CHART_BASELINE,
+            label=history.texts.CHART_BASELINE,
         )
     )
     (line,) = axes.plot(
@@ -192,12 +193,12 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
         markerfacecolor=BLACK,
         markeredgecolor="white",
         markeredgewidth=1.5,
-        label=texts.CHART_PAIN,
+        label=history.texts.CHART_PAIN,
         zorder=5,
     )
     handles.insert(0, line)
     handles.extend(_draw_escalations(axes, history))
-    handles.extend(_phase_handles(unlabelled))
+    handles.extend(_phase_handles(history.texts, unlabelled))
 
     # The legend grows a row for every two entries; the plot gives up the height it needs.
     rows = math.ceil(len(handles) / LEGEND_COLUMNS)
@@ -208,8 +209,8 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
     axes.set_yticks(range(0, PAIN_TOP + 1, 2))
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=TICK_PT, length=6, width=1.5)
-    axes.set_xlabel(texts.CHART_X_LABEL, fontsize=LABEL_PT, labelpad=8)
-    axes.set_ylabel(texts.CHART_Y_LABEL, fontsize=LABEL_PT, labelpad=8)
+    axes.set_xlabel(history.texts.CHART_X_LABEL, fontsize=LABEL_PT, labelpad=8)
+    axes.set_ylabel(history.texts.CHART_Y_LABEL, fontsize=LABEL_PT, labelpad=8)
     axes.grid(axis="y", color="#D9D9D9", linewidth=1)
     axes.set_axisbelow(True)
     from matplotlib.ticker import MaxNLocator
@@ -228,7 +229,12 @@ def draw_pain_chart(figure: Figure, history: PainHistory) -> None:
 
 
 def _draw_phases(
-    ribbon: Axes, axes: Axes, spans: Sequence[PhaseSpan], right: float, width_inches: float
+    words: Texts,
+    ribbon: Axes,
+    axes: Axes,
+    spans: Sequence[PhaseSpan],
+    right: float,
+    width_inches: float,
 ) -> list[Phase]:
     """Phases as a named colour band above the plot and a pale wash behind it.
 
@@ -245,7 +251,7 @@ def _draw_phases(
         colour = PHASE_COLOURS[span.phase]
         ribbon.axvspan(span.start, end, color=colour, linewidth=0)
         axes.axvspan(span.start, end, color=colour, alpha=0.16, linewidth=0)
-        label = texts.CHART_PHASES[span.phase]
+        label = words.CHART_PHASES[span.phase]
         room = (end - span.start) / (right + 2 * X_PAD) * width_points
         if room >= 0.62 * PHASE_PT * len(label) + 6:
             ribbon.text(
@@ -263,10 +269,10 @@ def _draw_phases(
     return unlabelled
 
 
-def _phase_handles(phases: Sequence[Phase]) -> list[Any]:
+def _phase_handles(words: Texts, phases: Sequence[Phase]) -> list[Any]:
     from matplotlib.patches import Patch
 
-    return [Patch(color=PHASE_COLOURS[phase], label=texts.CHART_PHASES[phase]) for phase in phases]
+    return [Patch(color=PHASE_COLOURS[phase], label=words.CHART_PHASES[phase]) for phase in phases]
 
 
 def _draw_band(axes: Axes, history: PainHistory, right: float) -> list[Any]:
@@ -296,7 +302,7 @@ def _draw_band(axes: Axes, history: PainHistory, right: float) -> list[Any]:
             edgecolor=BAND_HATCH,
             hatch="//",
             linewidth=1,
-            label=texts.CHART_BAND,
+            label=history.texts.CHART_BAND,
         )
     ]
 
@@ -326,7 +332,7 @@ def _draw_escalations(axes: Axes, history: PainHistory) -> list[Any]:
                 edgecolors=BLACK,
                 linewidths=1.2,
                 zorder=6,
-                label=texts.CHART_LEVELS[level],
+                label=history.texts.CHART_LEVELS[level.name],
                 clip_on=False,
             )
         )
@@ -343,42 +349,49 @@ def describe_pain_history(history: PainHistory) -> str:
     """
     latest = history.latest
     day_of = history.local_date
-    span = texts.RECOVERY_SPANS[history.severity]
+    span = history.texts.RECOVERY_SPANS[history.severity]
     if latest is None:
-        latest_line = texts.CHART_DESCRIPTION_NO_CHECKINS
+        latest_line = history.texts.CHART_DESCRIPTION_NO_CHECKINS
         trend = outlook_line = ""
     else:
-        latest_line = texts.CHART_DESCRIPTION_LATEST.format(
+        latest_line = history.texts.CHART_DESCRIPTION_LATEST.format(
             pain=latest.pain, date=day_of(latest.at).isoformat(), day=latest.day
         )
-        trend = texts.trend_text(pain_change(history.baseline_pain, latest.pain))
-        outlook_line = texts.outlook_text(_outlook(history, latest.day), history.severity)
+        trend = history.texts.trend_text(pain_change(history.baseline_pain, latest.pain))
+        outlook_line = history.texts.outlook_text(_outlook(history, latest.day), history.severity)
     if history.escalations:
         items = _listed(
-            texts.CHART_DESCRIPTION_ESCALATION.format(
-                advice=texts.LEVEL_ADVICE[mark.level], date=day_of(mark.at).isoformat()
-            )
-            for mark in history.escalations
+            history.texts,
+            [
+                history.texts.CHART_DESCRIPTION_ESCALATION.format(
+                    advice=history.texts.LEVEL_ADVICE[mark.level.name],
+                    date=day_of(mark.at).isoformat(),
+                )
+                for mark in history.escalations
+            ],
         )
-        escalations = texts.CHART_DESCRIPTION_ESCALATIONS.format(
+        escalations = history.texts.CHART_DESCRIPTION_ESCALATIONS.format(
             count=len(history.escalations), items="; ".join(items)
         )
     else:
-        escalations = texts.CHART_DESCRIPTION_NO_ESCALATIONS
-    phases = texts.CHART_DESCRIPTION_PHASES.format(
+        escalations = history.texts.CHART_DESCRIPTION_NO_ESCALATIONS
+    phases = history.texts.CHART_DESCRIPTION_PHASES.format(
         items=", ".join(
             _listed(
-                texts.CHART_DESCRIPTION_PHASE.format(
-                    phase=texts.CHART_PHASES[span_.phase],
-                    date=day_of(span_.start_at).isoformat(),
-                )
-                for span_ in phase_spans(history)
+                history.texts,
+                [
+                    history.texts.CHART_DESCRIPTION_PHASE.format(
+                        phase=history.texts.CHART_PHASES[span_.phase],
+                        date=day_of(span_.start_at).isoformat(),
+                    )
+                    for span_ in phase_spans(history)
+                ],
             )
         )
     )
-    text = texts.CHART_DESCRIPTION.format(
+    text = history.texts.CHART_DESCRIPTION.format(
         onset=day_of(history.onset_at).isoformat(),
-        severity=history.severity.value,
+        severity=history.texts.SEVERITY_NAMES[history.severity],
         span=span,
         baseline=history.baseline_pain,
         latest=latest_line,
@@ -391,12 +404,12 @@ def describe_pain_history(history: PainHistory) -> str:
     return "\n".join(line for line in text.splitlines() if line.strip())
 
 
-def _listed(items: Iterable[str]) -> list[str]:
+def _listed(words: Texts, items: Iterable[str]) -> list[str]:
     """The first few items, then how many more: the description must fit a photo caption."""
     listed = list(items)
     if len(listed) <= DESCRIBED_ITEMS:
         return listed
-    more = texts.CHART_DESCRIPTION_MORE.format(count=len(listed) - DESCRIBED_ITEMS)
+    more = words.CHART_DESCRIPTION_MORE.format(count=len(listed) - DESCRIBED_ITEMS)
     return [*listed[:DESCRIBED_ITEMS], more]
 
 

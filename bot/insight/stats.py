@@ -36,7 +36,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.constants import MessageLimit
 
-from bot import texts
 from bot.care import EXPECTED_RECOVERY, Level, Severity
 from bot.db.engine import read_only_connection
 from bot.db.functions import whole_days_between
@@ -51,6 +50,7 @@ from bot.insight.counts import (
     local_midnight,
     outcomes_between,
 )
+from bot.texts import Texts
 
 PAIN_DAYS = (0, 7, 14)
 """Days after onset at which the median pain is shown: enrolment, one week, two weeks."""
@@ -216,94 +216,100 @@ async def collect_stats(session: AsyncSession, now: datetime, zone: ZoneInfo) ->
 # Text for Telegram
 
 
-def number(value: float) -> str:
-    """12,345; a median of two middle values keeps its half: 2.5."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+def number(value: float, words: Texts) -> str:
+    """12,345 (12.345 in German); a median of two middle values keeps its half: 2.5."""
+    return words.catalogue.number(value, 0 if float(value).is_integer() else 1)
 
 
-def _checkins(counts: CheckInCounts) -> str:
+def _checkins(counts: CheckInCounts, words: Texts) -> str:
     if counts.response_rate is None:
-        return texts.STATS_NOTHING_SENT
-    return texts.STATS_CHECKIN_FIGURES.format(
-        answered=number(counts.responded),
-        sent=number(counts.sent),
-        rate=f"{counts.response_rate:.0%}",
+        return words.STATS_NOTHING_SENT
+    return words.STATS_CHECKIN_FIGURES.format(
+        answered=number(counts.responded, words),
+        sent=number(counts.sent, words),
+        rate=f"{words.catalogue.percent(counts.response_rate)}",
     )
 
 
-def _median(median: Median) -> str:
-    return texts.STATS_NO_DATA if median.value is None else number(median.value)
+def _median(median: Median, words: Texts) -> str:
+    return words.STATS_NO_DATA if median.value is None else number(median.value, words)
 
 
-def format_stats(stats: Stats) -> str:
+def format_stats(stats: Stats, words: Texts) -> str:
     """Plain text (no Markdown) that fits one Telegram message."""
     when = stats.as_of.astimezone(ZoneInfo(stats.zone))
     lines = [
-        texts.STATS_HEADER.format(when=f"{when:%a %d %b %Y %H:%M}", zone=stats.zone),
+        words.STATS_HEADER.format(when=words.catalogue.moment(when), zone=stats.zone),
         "",
-        texts.STATS_PEOPLE.format(
-            consented=number(stats.consented),
-            active=number(stats.active),
-            paused=number(stats.paused),
-            blocked=number(stats.blocked),
-            episodes=number(stats.episodes),
-            recovered=number(stats.recovered),
-            new_7d=number(stats.new_7d),
+        words.STATS_PEOPLE.format(
+            consented=number(stats.consented, words),
+            active=number(stats.active, words),
+            paused=number(stats.paused, words),
+            blocked=number(stats.blocked, words),
+            episodes=number(stats.episodes, words),
+            recovered=number(stats.recovered, words),
+            new_7d=number(stats.new_7d, words),
         ),
         "",
-        texts.STATS_CHECKINS.format(
-            today=_checkins(stats.checkins_today), week=_checkins(stats.checkins_7d)
+        words.STATS_CHECKINS.format(
+            today=_checkins(stats.checkins_today, words), week=_checkins(stats.checkins_7d, words)
         ),
         "",
-        texts.STATS_ESCALATIONS,
+        words.STATS_ESCALATIONS,
     ]
     week, month = stats.escalations_7d, stats.escalations_30d
     lines += [
-        texts.STATS_ESCALATION_LINE.format(
-            label=texts.STATS_LEVEL_LABELS[level],
-            week=number(week.by_level.get(level, 0)),
-            month=number(month.by_level.get(level, 0)),
+        words.STATS_ESCALATION_LINE.format(
+            label=words.STATS_LEVEL_LABELS[level.name],
+            week=number(week.by_level.get(level, 0), words),
+            month=number(month.by_level.get(level, 0), words),
         )
         for level in month.by_level
         if level > Level.INFO
     ]
     if month.by_rule:
-        lines.append(texts.STATS_RULES)
+        lines.append(words.STATS_RULES)
         rules = list(month.by_rule)
         lines += [
-            texts.STATS_ESCALATION_LINE.format(
+            words.STATS_ESCALATION_LINE.format(
                 label=rule_id,
-                week=number(week.by_rule.get(rule_id, 0)),
-                month=number(month.by_rule[rule_id]),
+                week=number(week.by_rule.get(rule_id, 0), words),
+                month=number(month.by_rule[rule_id], words),
             )
             for rule_id in rules[:_RULE_LINES]
         ]
         if len(rules) > _RULE_LINES:
-            lines.append(texts.STATS_RULES_MORE.format(more=len(rules) - _RULE_LINES))
+            lines.append(
+                words.STATS_RULES_MORE.of(len(rules) - _RULE_LINES).format(
+                    more=len(rules) - _RULE_LINES
+                )
+            )
     else:
-        lines.append(texts.STATS_RULES_NONE)
-    lines += ["", texts.STATS_OUTCOMES]
+        lines.append(words.STATS_RULES_NONE)
+    lines += ["", words.STATS_OUTCOMES]
     lines += [
-        texts.STATS_ESCALATION_LINE.format(
-            label=texts.OUTCOME_LABELS[key],
-            week=number(stats.outcomes_7d[key]),
-            month=number(stats.outcomes_30d[key]),
+        words.STATS_ESCALATION_LINE.format(
+            label=words.OUTCOME_LABELS[key],
+            week=number(stats.outcomes_7d[key], words),
+            month=number(stats.outcomes_30d[key], words),
         )
         for key in OUTCOME_KEYS
     ]
-    lines += ["", texts.STATS_PAIN]
+    lines += ["", words.STATS_PAIN]
     lines += [
-        texts.STATS_PAIN_LINE.format(day=day, median=_median(median), count=number(median.count))
+        words.STATS_PAIN_LINE.of(median.count).format(
+            day=day, median=_median(median, words), count=number(median.count, words)
+        )
         for day, median in stats.median_pain.items()
     ]
-    lines += ["", texts.STATS_RECOVERY]
+    lines += ["", words.STATS_RECOVERY]
     for severity, median in stats.median_recovery_days.items():
         earliest, latest = EXPECTED_RECOVERY[severity]
         lines.append(
-            texts.STATS_RECOVERY_LINE.format(
-                severity=texts.STATS_SEVERITY_LABELS[severity],
-                median=_median(median),
-                count=number(median.count),
+            words.STATS_RECOVERY_LINE.format(
+                severity=words.STATS_SEVERITY_LABELS[severity],
+                median=_median(median, words),
+                count=number(median.count, words),
                 span=f"{earliest}-{latest}",
             )
         )

@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
 from bot.care import EXPECTED_RECOVERY, PAIN_MAX, Level, Severity
 from bot.insight.drawing import BLUE, GREEN, ORANGE, SKY_BLUE, render
 from bot.insight.stats import Median, Stats, number
+from bot.texts import Texts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,17 +32,19 @@ FONT = 19
 _SHOWN_LEVELS = (Level.EMERGENCY, Level.URGENT, Level.SOON)
 
 
-def render_stats_chart(stats: Stats) -> bytes:
+def render_stats_chart(stats: Stats, words: Texts) -> bytes:
     """The PNG bytes of the stats picture, :data:`WIDTH_PX` x :data:`HEIGHT_PX` pixels."""
-    return render((WIDTH_PX / DPI, HEIGHT_PX / DPI), DPI, lambda figure: _draw(figure, stats))
+    return render(
+        (WIDTH_PX / DPI, HEIGHT_PX / DPI), DPI, lambda figure: _draw(figure, stats, words)
+    )
 
 
-def _draw(figure: Figure, stats: Stats) -> None:
+def _draw(figure: Figure, stats: Stats, words: Texts) -> None:
     when = stats.as_of.astimezone(ZoneInfo(stats.zone))
     figure.text(
         0.04,
         0.975,
-        texts.STATS_CHART_TITLE.format(when=f"{when:%d %b %Y %H:%M %Z}"),
+        words.STATS_CHART_TITLE.format(when=words.catalogue.moment(when)),
         fontsize=FONT + 11,
         fontweight="bold",
         color=INK,
@@ -51,10 +53,10 @@ def _draw(figure: Figure, stats: Stats) -> None:
     figure.text(
         0.04,
         0.935,
-        texts.STATS_CHART_SUBTITLE.format(
-            consented=number(stats.consented),
-            active=number(stats.active),
-            recovered=number(stats.recovered),
+        words.STATS_CHART_SUBTITLE.format(
+            consented=number(stats.consented, words),
+            active=number(stats.active, words),
+            recovered=number(stats.recovered, words),
         ),
         fontsize=FONT + 1,
         color="#555555",
@@ -64,10 +66,10 @@ def _draw(figure: Figure, stats: Stats) -> None:
         4, 1, left=0.2, right=0.9, top=0.86, bottom=0.04, hspace=0.62, height_ratios=[2, 3, 3, 3]
     )
     axes = [figure.add_subplot(grid[row]) for row in range(4)]
-    _response(axes[0], stats)
-    _escalations(axes[1], stats)
-    _pain(axes[2], stats)
-    _recovery(axes[3], stats)
+    _response(axes[0], stats, words)
+    _escalations(axes[1], stats, words)
+    _pain(axes[2], stats, words)
+    _recovery(axes[3], stats, words)
 
 
 def _style(axis: Any, title: str) -> None:
@@ -95,9 +97,9 @@ def _label(axis: Any, y: float, x: float, text: str) -> None:
     )
 
 
-def _response(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.STATS_CHART_RESPONSE)
-    names = [texts.STATS_CHART_RESPONSE_TODAY, texts.STATS_CHART_RESPONSE_WEEK]
+def _response(axis: Any, stats: Stats, words: Texts) -> None:
+    _style(axis, words.STATS_CHART_RESPONSE)
+    names = [words.STATS_CHART_RESPONSE_TODAY, words.STATS_CHART_RESPONSE_WEEK]
     rows = [stats.checkins_today, stats.checkins_7d]
     rates = [(counts.response_rate or 0.0) * 100 for counts in rows]
     axis.barh(names, [100, 100], color="#F0F0F0", height=0.6)
@@ -106,10 +108,11 @@ def _response(axis: Any, stats: Stats) -> None:
     axis.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     for y, counts in enumerate(rows):
         if counts.response_rate is None:
-            text = texts.STATS_NOTHING_SENT
+            text = words.STATS_NOTHING_SENT
         else:
             text = (
-                f"{counts.response_rate:.0%}  ({number(counts.responded)} / {number(counts.sent)})"
+                f"{words.catalogue.percent(counts.response_rate)}  "
+                f"({number(counts.responded, words)} / {number(counts.sent, words)})"
             )
         axis.annotate(
             text,
@@ -121,15 +124,15 @@ def _response(axis: Any, stats: Stats) -> None:
         )
 
 
-def _escalations(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.STATS_CHART_ESCALATIONS)
+def _escalations(axis: Any, stats: Stats, words: Texts) -> None:
+    _style(axis, words.STATS_CHART_ESCALATIONS)
     height = 0.38
-    labels = [texts.STATS_LEVEL_LABELS[level] for level in _SHOWN_LEVELS]
+    labels = [words.STATS_LEVEL_LABELS[level.name] for level in _SHOWN_LEVELS]
     week = [stats.escalations_7d.by_level.get(level, 0) for level in _SHOWN_LEVELS]
     month = [stats.escalations_30d.by_level.get(level, 0) for level in _SHOWN_LEVELS]
     positions = range(len(_SHOWN_LEVELS))
     axis.barh(
-        [y - height / 2 for y in positions], week, height, color=BLUE, label=texts.STATS_CHART_WEEK
+        [y - height / 2 for y in positions], week, height, color=BLUE, label=words.STATS_CHART_WEEK
     )
     axis.barh(
         [y + height / 2 for y in positions],
@@ -138,35 +141,35 @@ def _escalations(axis: Any, stats: Stats) -> None:
         color=SKY_BLUE,
         hatch="//",
         edgecolor="white",
-        label=texts.STATS_CHART_MONTH,
+        label=words.STATS_CHART_MONTH,
     )
     axis.set_yticks(list(positions), labels)
     axis.set_xlim(0, max([*month, *week, 1]) * 1.25)
     for y, (w, m) in enumerate(zip(week, month, strict=True)):
-        _label(axis, y - height / 2, w, number(w))
-        _label(axis, y + height / 2, m, number(m))
+        _label(axis, y - height / 2, w, number(w, words))
+        _label(axis, y + height / 2, m, number(m, words))
     axis.legend(
         loc="lower right", fontsize=FONT - 3, frameon=False, ncols=2, bbox_to_anchor=(1.0, 1.0)
     )
     _whole_ticks(axis)
 
 
-def _pain(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.STATS_CHART_PAIN)
+def _pain(axis: Any, stats: Stats, words: Texts) -> None:
+    _style(axis, words.STATS_CHART_PAIN)
     days = list(stats.median_pain)
-    labels = [texts.STATS_CHART_PAIN_DAY.format(day=day) for day in days]
+    labels = [words.STATS_CHART_PAIN_DAY.format(day=day) for day in days]
     medians = [stats.median_pain[day] for day in days]
     axis.barh(labels, [m.value or 0 for m in medians], color=ORANGE, height=0.6)
     axis.set_xlim(0, PAIN_MAX)
     axis.set_xticks(range(0, PAIN_MAX + 1, 2))
     for y, median in enumerate(medians):
-        _label(axis, y, median.value or 0, _median_label(median))
+        _label(axis, y, median.value or 0, _median_label(median, words))
 
 
-def _recovery(axis: Any, stats: Stats) -> None:
-    _style(axis, texts.STATS_CHART_RECOVERY)
+def _recovery(axis: Any, stats: Stats, words: Texts) -> None:
+    _style(axis, words.STATS_CHART_RECOVERY)
     severities = list(Severity)
-    labels = [texts.STATS_SEVERITY_LABELS[severity] for severity in severities]
+    labels = [words.STATS_SEVERITY_LABELS[severity] for severity in severities]
     medians = [stats.median_recovery_days[severity] for severity in severities]
     for y, severity in enumerate(severities):
         earliest, latest = EXPECTED_RECOVERY[severity]
@@ -178,7 +181,7 @@ def _recovery(axis: Any, stats: Stats) -> None:
             color="#E8E8E8",
             edgecolor=GREY,
             hatch="..",
-            label=texts.STATS_CHART_EXPECTED if y == 0 else None,
+            label=words.STATS_CHART_EXPECTED if y == 0 else None,
         )
     axis.barh(labels, [m.value or 0 for m in medians], color=GREEN, height=0.45)
     # The scale reaches the expected range of every severity with recoveries (at least
@@ -188,16 +191,15 @@ def _recovery(axis: Any, stats: Stats) -> None:
     axis.set_xlim(0, max([m.value or 0.0 for m in medians] + reach) * 1.3)
     _whole_ticks(axis)
     for y, median in enumerate(medians):
-        _label(axis, y, median.value or 0, _median_label(median))
+        _label(axis, y, median.value or 0, _median_label(median, words))
     axis.legend(loc="lower right", fontsize=FONT - 3, frameon=False, bbox_to_anchor=(1.0, 1.0))
 
 
-def _median_label(median: Median) -> str:
+def _median_label(median: Median, words: Texts) -> str:
     if median.value is None:
-        return texts.STATS_CHART_NO_DATA
-    return (
-        f"{number(median.value)}  ({texts.STATS_CHART_ANSWERS.format(count=number(median.count))})"
-    )
+        return words.STATS_CHART_NO_DATA
+    answers = words.STATS_CHART_ANSWERS.format(count=number(median.count, words))
+    return f"{number(median.value, words)}  ({answers})"
 
 
 def _whole_ticks(axis: Any) -> None:

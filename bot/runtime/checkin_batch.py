@@ -34,6 +34,7 @@ from bot.db.models import (
 )
 from bot.queue.owed import Claimed, Owed, owe
 from bot.queue.plan import next_slot, zone_of
+from bot.texts import texts_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class PlainPerson:
     blocked_at: datetime | None
     timezone: str | None
     checkin_time: time | None
+    language: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ async def prepare_checkins(
                     Person.blocked_at,
                     Person.timezone,
                     Person.checkin_time,
+                    Person.language,
                 )
                 .where(Person.id.in_(person_ids))
                 .order_by(Person.id)
@@ -186,7 +189,11 @@ async def prepare_checkins(
             }
         )
         prepared.append(
-            PreparedCheckin(item.row, item.person, CheckinPain.prompt(item.day, number))
+            PreparedCheckin(
+                item.row,
+                item.person,
+                CheckinPain.prompt(texts_for(item.person.language), item.day, number),
+            )
         )
         following = next_slot(item.person, item.episode, now, {item.today})
         if following is not None:

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot import texts
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.db.engine import create_engine, session_factory
@@ -33,6 +32,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.telegram.app import build_application
 from bot.telegram.bot import make_bot
 from bot.telegram.sender import Sender
+from bot.texts import ENGLISH
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -174,7 +174,7 @@ async def _check_in(chat: Transcript, day: Day) -> bool | str:
         return await _finish(chat, day)
     await chat.tap("Yes")
     replies = await chat.tap(day.new_flag)
-    if replies and replies[-1].button(texts.HOLD_LABELS["carry"]) is not None:
+    if replies and replies[-1].button(ENGLISH.HOLD_LABELS["carry"]) is not None:
         return HELD
     await chat.tap("That's all")
     return await _finish(chat, day)
@@ -196,7 +196,7 @@ async def _follow(chat: Transcript, dispatcher: Dispatcher, clock: ManualClock) 
         asked = await chat.scheduled(dispatcher.tick())
         if held is not None and any("Did you get help?" in (m.text or "") for m in asked):
             # ES-FOLLOW-UP, three hours on: seen by someone, so the check-in carries on.
-            await chat.tap(texts.FOLLOW_UP_LABELS["got_help"])
+            await chat.tap(ENGLISH.FOLLOW_UP_LABELS["got_help"])
             await chat.tap("That's all")
             if await _finish(chat, held):
                 return

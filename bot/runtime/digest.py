@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.db.models import Digest, OutboxKind
 from bot.insight.counts import digest_text
 from bot.queue import outbox
+from bot.texts import texts_for
 
 
 class DailyDigest:
@@ -40,7 +41,9 @@ class DailyDigest:
             async with self._sessions.begin() as session:
                 session.add(Digest(day=day, sent_at=now))
                 await session.flush()
-                text = await digest_text(session, day, self.zone)
+                text = await digest_text(
+                    session, day, self.zone, texts_for(self._settings.admin.language)
+                )
                 letter = outbox.Letter(chat, None, OutboxKind.ALERT, {"text": text})
                 await outbox.post(session, [letter], now)
         except IntegrityError:

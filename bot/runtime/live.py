@@ -24,7 +24,7 @@ async def run_polling(settings: Settings) -> None:
         scheduler = process.scheduler()
         async with reaching_telegram(application):
             await application.start()
-            await set_command_menu(application, settings.admin.ids)
+            await set_command_menu(application, settings.admin.ids, settings.admin.language)
             await updater.start_polling(
                 poll_interval=settings.telegram.poll_interval, allowed_updates=Update.ALL_TYPES
             )

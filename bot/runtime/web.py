@@ -104,7 +104,7 @@ async def run_webhook(settings: Settings) -> None:
                     allowed_updates=Update.ALL_TYPES,
                     max_connections=settings.web.max_connections,
                 )
-                await set_command_menu(application, settings.admin.ids)
+                await set_command_menu(application, settings.admin.ids, settings.admin.language)
             except TelegramError as error:
                 log.warning("the webhook is not registered yet: %s", type(error).__name__)
                 return

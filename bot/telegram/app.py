@@ -31,10 +31,12 @@ from bot.config import Settings
 from bot.conversation.admin import ADMIN_COMMANDS, AdminDesk
 from bot.conversation.commands import COMMANDS
 from bot.conversation.engine import Conversations
+from bot.i18n import SOURCE_LANGUAGE, languages, telegram_language_code
 from bot.telegram.errors import ErrorReporter
 from bot.telegram.handlers import Handlers
 from bot.telegram.sender import Sender
 from bot.telegram.updates import PerPersonUpdates
+from bot.texts import Texts, texts_for
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,31 @@ PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 
 
-async def set_command_menu(application: Application, admin_ids: Iterable[int]) -> None:  # type: ignore[type-arg]
-    """The menu people see is the table the handlers run: they cannot disagree. Admins see
-    the operators' commands too, in their own chat only (a private chat's id is the user's)."""
-    menu = [BotCommand(command.name, command.description) for command in COMMANDS]
-    await application.bot.set_my_commands(menu)
+def command_menu(words: Texts) -> list[BotCommand]:
+    """The people's commands, described in one language."""
+    return [BotCommand(command.name, words.COMMANDS[command.name]) for command in COMMANDS]
+
+
+async def set_command_menu(
+    application: Application,  # type: ignore[type-arg]
+    admin_ids: Iterable[int],
+    admin_language: str,
+) -> None:
+    """The menu people see is the table the handlers run: they cannot disagree. Each language
+    BackCheck speaks has its menu, which Telegram shows to people whose app is set to it
+    (English to everyone else). Admins see the operators' commands too, in their own chat
+    only (a private chat's id is the user's), in ``ADMIN_LANGUAGE``."""
+    for language in languages():
+        code = None if language == SOURCE_LANGUAGE else telegram_language_code(language)
+        menu = command_menu(texts_for(language))
+        await application.bot.set_my_commands(menu, language_code=code)
+    words = texts_for(admin_language)
     admin_menu = [
-        *menu,
-        *(BotCommand(command.name, command.description) for command in ADMIN_COMMANDS),
+        *command_menu(words),
+        *(
+            BotCommand(command.name, words.ADMIN_COMMANDS[command.name])
+            for command in ADMIN_COMMANDS
+        ),
     ]
     for admin_id in sorted(admin_ids):
         try:

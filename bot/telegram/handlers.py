@@ -19,13 +19,15 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import metrics, texts
+from bot import metrics
 from bot.conversation import parsing
 from bot.conversation.admin import AdminDesk
 from bot.conversation.engine import Conversations
 from bot.conversation.turn import Incoming
+from bot.i18n import supported
 from bot.telegram import callbacks
 from bot.telegram.sender import Sender
+from bot.texts import Texts, texts_for
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,12 @@ async def _answer(query: CallbackQuery, notice: str | None) -> None:
         await query.answer(notice)
     except TelegramError as error:
         log.info("a button's answer was not taken: %s", type(error).__name__)
+
+
+def _words(language_code: str | None) -> Texts:
+    """What is said without the database (a stale tap, an apology) is said in the language of
+    the person's Telegram app: their stored choice is out of reach there."""
+    return texts_for(supported(language_code))
 
 
 async def _close(question: Message) -> None:
@@ -67,7 +75,12 @@ class Handlers:
                 "update %s: a message from another person's chat, ignored", update.update_id
             )
             return
-        incoming = Incoming(user_id=user.id, chat_id=message.chat_id, unsupported=True)
+        incoming = Incoming(
+            user_id=user.id,
+            chat_id=message.chat_id,
+            unsupported=True,
+            language_code=user.language_code,
+        )
         if message.text is not None and message.text.startswith("/"):
             command, payload = _command(message)
             incoming = replace(incoming, command=command, payload=payload, unsupported=False)
@@ -84,7 +97,7 @@ class Handlers:
         try:
             reply = await self._conversations.handle(incoming, self._sender.claimant())
         except Exception:
-            await self._apologise(message.chat_id)
+            await self._apologise(message.chat_id, user.language_code)
             raise
         self._sender.after_turn(
             message.chat_id, claimed=reply.claimed, waiting=reply.waiting, started=started
@@ -97,15 +110,16 @@ class Handlers:
             return
         metrics.UPDATES.labels("button").inc()
         message = query.message
+        words = _words(query.from_user.language_code)
         decoded = callbacks.decode(query.data)
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
-            await _answer(query, texts.STALE_BUTTON)
+            await _answer(query, words.STALE_BUTTON)
             return
         if message.chat.id != query.from_user.id:
             # A private chat is one person's: a tap from anyone else is forged (Telegram's own
             # updates cannot carry one; a forged webhook request could).
             log.warning("update %s: a button of another person's chat, ignored", update.update_id)
-            await _answer(query, texts.STALE_BUTTON)
+            await _answer(query, words.STALE_BUTTON)
             return
         question_number, value = decoded
         incoming = Incoming(
@@ -113,12 +127,13 @@ class Handlers:
             chat_id=message.chat.id,
             button_question=question_number,
             button_value=value,
+            language_code=query.from_user.language_code,
         )
         try:
             reply = await self._conversations.handle(incoming, self._sender.claimant())
         except Exception:
-            await _answer(query, texts.COULD_NOT_SAVE)
-            await self._apologise(message.chat.id)
+            await _answer(query, words.COULD_NOT_SAVE)
+            await self._apologise(message.chat.id, query.from_user.language_code)
             raise
 
         async def answer() -> None:
@@ -153,11 +168,14 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        await message.reply_text(texts.PRIVATE_ONLY.format(username=context.bot.username))
+        user = update.effective_user
+        words = _words(user.language_code if user is not None else None)
+        await message.reply_text(words.PRIVATE_ONLY.format(username=context.bot.username))
 
-    async def _apologise(self, chat_id: int) -> None:
-        """The answer could not be stored: say so, without the database (it is not)."""
+    async def _apologise(self, chat_id: int, language_code: str | None) -> None:
+        """The answer could not be stored: say so, without the database (it is not), in the
+        language of the person's Telegram app."""
         try:
-            await self._sender.bot.send_message(chat_id, texts.COULD_NOT_SAVE)
+            await self._sender.bot.send_message(chat_id, _words(language_code).COULD_NOT_SAVE)
         except TelegramError as error:
             log.warning("the apology was not delivered either: %s", type(error).__name__)

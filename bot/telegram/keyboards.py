@@ -17,7 +17,6 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot import texts
 from bot.conversation.turn import Button, Outgoing
 from bot.telegram import callbacks
 
@@ -38,7 +37,15 @@ def markup(message: Outgoing) -> Markup | None:
         )
     if message.location_keyboard:
         return ReplyKeyboardMarkup(
-            [[_reply_button(label) for label in row] for row in message.location_keyboard],
+            [
+                [
+                    KeyboardButton(label, request_location=True)
+                    if (row_number, column) == (0, 0)
+                    else KeyboardButton(label)
+                    for column, label in enumerate(row)
+                ]
+                for row_number, row in enumerate(message.location_keyboard)
+            ],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
@@ -55,9 +62,3 @@ def _checked(buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[tuple[str, 
         tuple((button.label, callbacks.check_value(button.value)) for button in row)
         for row in buttons
     )
-
-
-def _reply_button(label: str) -> KeyboardButton:
-    if label == texts.ZONE_SHARE_LOCATION:
-        return KeyboardButton(label, request_location=True)
-    return KeyboardButton(label)

@@ -47,7 +47,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot import metrics, texts
+from bot import metrics
 from bot.care.quiet import out_of_quiet_hours
 from bot.clock import Clock
 from bot.config import Settings
@@ -61,6 +61,7 @@ from bot.queue import outbox
 from bot.telegram.attachments import send_attachment
 from bot.telegram.keyboards import markup
 from bot.telegram.ratelimit import Lane, retry_after
+from bot.texts import texts_for
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +382,8 @@ class Sender:
             log.error("outbox row %s could not be sent", row.id, exc_info=error)
         await outbox.settle(session, [each.id for each in group], OutboxStatus.FAILED, reason)
         if escalation:
-            line = texts.UNDELIVERED_REFUSED.format(note=note_of(row), error=reason)
+            words = texts_for(self._settings.admin.language)
+            line = words.UNDELIVERED_REFUSED.format(note=note_of(row, words), error=reason)
             await outbox.post(session, operators_alerts(self._settings, [line]), now)
         return True
 
@@ -398,8 +400,9 @@ class Sender:
         if row.kind in NEVER_GIVEN_UP:
             retry = now + _backoff(ESCALATION_BACKOFF, attempts, LONGEST_ESCALATION_WAIT)
             if attempts == ALERT_AFTER:
-                line = texts.UNDELIVERED_RETRYING.format(
-                    note=note_of(row), attempts=attempts, error=reason
+                words = texts_for(self._settings.admin.language)
+                line = words.UNDELIVERED_RETRYING.of(attempts).format(
+                    note=note_of(row, words), attempts=attempts, error=reason
                 )
                 await outbox.post(session, operators_alerts(self._settings, [line]), now)
             if row.kind is OutboxKind.FOLLOW_UP:

@@ -19,13 +19,12 @@ def _iso_codes() -> set[str]:
     return {line.split("\t")[0] for line in table.splitlines() if line and line[0] != "#"}
 
 
-def test_every_row_is_a_country_with_a_short_number_a_wording_and_a_source() -> None:
+def test_every_row_is_a_country_with_a_short_number_and_a_source() -> None:
     codes = _iso_codes()
     for code, row in COUNTRIES.items():
         assert code == row.code
         assert code in codes, code
         assert re.fullmatch(r"\d{2,6}", row.emergency_number), code
-        assert row.urgent_care.strip(), code
         assert row.source.strip(), code
 
 

@@ -52,9 +52,18 @@ async def test_delete_can_be_cancelled(bot: BotUnderTest) -> None:
 async def test_the_command_menu_is_the_handler_table(bot: BotUnderTest) -> None:
     from bot.telegram.app import set_command_menu
 
-    await set_command_menu(bot.application, ())
+    await set_command_menu(bot.application, (), "en")
+    names = [command.name for command in COMMANDS]
     menu = bot.api.commands()
-    assert [entry["command"] for entry in menu] == [command.name for command in COMMANDS]
+    assert [entry["command"] for entry in menu] == names
+    assert menu[1] == {"command": "checkin", "description": "Tell me how you are now"}
+    # Telegram shows each app the menu of its language (two-letter codes), English to others.
+    for code, checkin in (("es", "Cuéntame cómo estás ahora"), ("de", None), ("pt", None)):
+        localised = bot.api.commands(language_code=code)
+        assert [entry["command"] for entry in localised] == names
+        assert localised[1]["description"] != "Tell me how you are now"
+        if checkin is not None:
+            assert localised[1]["description"] == checkin
 
 
 async def test_pause_resume_and_stop(bot: BotUnderTest) -> None:
@@ -85,7 +94,7 @@ async def test_settings_change_the_checkin_time(bot: BotUnderTest) -> None:
     await enrol(bot, max_)
     [menu] = await bot.command(max_, "settings")
     assert "check-in time: 09:00" in (menu.text or "")
-    assert menu.button_labels == ["Check-in time", "Time zone", "Nothing"]
+    assert menu.button_labels == ["Check-in time", "Time zone", "Language", "Nothing"]
     await bot.tap(max_, "Check-in time")
     [saved] = await bot.send(max_, "19:30")
     assert saved.text == "Saved. Next check-in: tomorrow at 19:30."

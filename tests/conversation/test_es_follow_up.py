@@ -10,19 +10,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import texts
 from bot.db.models import DueKind, DueMessage, Escalation, EscalationOutcome
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
 from bot.insight.export import COLUMNS
+from bot.texts import ENGLISH
 from tests.support.enrol import checkin_with_flag, enrol
 from tests.support.harness import ADMIN_USER, BotUnderTest
 
 pytestmark = pytest.mark.each_database
 
-GOT_HELP = texts.FOLLOW_UP_LABELS["got_help"]
-NOT_YET = texts.FOLLOW_UP_LABELS["not_yet"]
-FINE = texts.FOLLOW_UP_LABELS["fine"]
+GOT_HELP = ENGLISH.FOLLOW_UP_LABELS["got_help"]
+NOT_YET = ENGLISH.FOLLOW_UP_LABELS["not_yet"]
+FINE = ENGLISH.FOLLOW_UP_LABELS["fine"]
 
 
 async def _escalations(bot: BotUnderTest) -> list[Escalation]:
@@ -62,7 +62,7 @@ async def test_es_follow_up_three_hours_after_an_emergency_and_got_help_resumes(
     assert escalation.outcome is EscalationOutcome.NO_ANSWER  # asked; no answer yet
 
     replies = await bot.tap(ada, GOT_HELP)
-    assert texts.FOLLOW_UP_GOT_HELP in (replies[0].text or "")
+    assert ENGLISH.FOLLOW_UP_GOT_HELP in (replies[0].text or "")
     # Held after the emergency: answering the follow-up carries the check-in on.
     assert "That's all" in replies[-1].button_labels
     [escalation] = await _escalations(bot)
@@ -74,7 +74,7 @@ async def test_es_follow_up_three_hours_after_an_emergency_and_got_help_resumes(
     assert len(_follow_ups(ada)) == 1
     await ada.press_data(asked.message_id, f"b1|0|fu:{escalation.id}:fine")
     await bot.handle_updates()
-    assert bot.api.callback_answers[-1].text == texts.FOLLOW_UP_NOTED
+    assert bot.api.callback_answers[-1].text == ENGLISH.FOLLOW_UP_NOTED
     [escalation] = await _escalations(bot)
     assert escalation.outcome is EscalationOutcome.GOT_HELP
 
@@ -186,7 +186,7 @@ async def test_es_follow_up_a_forged_answer_changes_nothing(bot: BotUnderTest) -
     for data in (f"b1|0|fu:{escalation.id}:got_help", "b1|0|fu:x:fine", "b1|0|fu:1:no_answer"):
         await eve.press_data(own, data)
         await bot.handle_updates()
-        assert bot.api.callback_answers[-1].text == texts.STALE_BUTTON
+        assert bot.api.callback_answers[-1].text == ENGLISH.STALE_BUTTON
     [escalation] = await _escalations(bot)
     assert escalation.outcome is EscalationOutcome.NO_ANSWER
 

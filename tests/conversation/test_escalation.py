@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import texts
 from bot.care import Level
 from bot.db.models import CheckIn, Escalation, OutboxKind, OutboxMessage, OutboxStatus, Person
+from bot.texts import ENGLISH
 from tests.support.enrol import enrol, through_red_flags
 from tests.support.harness import BotUnderTest
 
@@ -37,8 +37,8 @@ async def test_a_red_flag_at_enrolment_brings_the_emergency_message_first(
     assert "pee" in first
     # ES-HOLD: the emergency message is the last thing said; enrolment carries on from it.
     assert replies[-1] is replies[0]
-    assert replies[-1].button_labels == list(texts.HOLD_LABELS.values())
-    carried = await bot.tap(kim, texts.HOLD_LABELS["carry"])
+    assert replies[-1].button_labels == list(ENGLISH.HOLD_LABELS.values())
+    carried = await bot.tap(kim, ENGLISH.HOLD_LABELS["carry"])
     # The same group is asked again, without the flag just given.
     assert "Bowels" in carried[-1].button_labels
     assert "Bladder" not in carried[-1].button_labels
@@ -99,8 +99,8 @@ async def test_a_red_flag_in_a_day_5_checkin_escalates_first(bot: BotUnderTest) 
 
     # ES-HOLD: the emergency message ends the exchange; the check-in carries on when Ada says.
     assert replies[-1] is replies[0]
-    assert replies[-1].button_labels == list(texts.HOLD_LABELS.values())
-    carried = await bot.tap(ada, texts.HOLD_LABELS["carry"])
+    assert replies[-1].button_labels == list(ENGLISH.HOLD_LABELS.values())
+    carried = await bot.tap(ada, ENGLISH.HOLD_LABELS["carry"])
     assert "That's all" in carried[-1].button_labels
     assert "Both legs" not in carried[-1].button_labels
     await bot.tap(ada, "That's all")

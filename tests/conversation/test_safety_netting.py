@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import texts
 from bot.care import Level, RedFlag
 from bot.db.models import (
     CheckIn,
@@ -22,13 +21,14 @@ from bot.db.models import (
 )
 from bot.fake_telegram.models import SentMessage
 from bot.fake_telegram.person import Person
+from bot.texts import ENGLISH, Contacts
 from tests.support.enrol import checkin_with_flag, enrol, through_red_flags
 from tests.support.harness import BotUnderTest
 
 pytestmark = pytest.mark.each_database
 
-CARRY = texts.HOLD_LABELS["carry"]
-MISTAP = texts.HOLD_LABELS["mistap"]
+CARRY = ENGLISH.HOLD_LABELS["carry"]
+MISTAP = ENGLISH.HOLD_LABELS["mistap"]
 REASSURING = ("On track", "usually", "all set", "Next check-in", "Thanks, that's saved")
 
 
@@ -73,7 +73,7 @@ async def test_es_hold_an_emergency_in_a_checkin_is_the_last_thing_said(
 
     # /checkin carries on at the question where the exchange stopped, not a new check-in.
     carried = await bot.command(ada, "checkin")
-    assert texts.HOLD_CARRY_ON in (carried[-1].text or "")
+    assert ENGLISH.HOLD_CARRY_ON in (carried[-1].text or "")
     assert "That's all" in carried[-1].button_labels
     assert "Both legs" not in carried[-1].button_labels
     await bot.tap(ada, "That's all")
@@ -83,7 +83,7 @@ async def test_es_hold_an_emergency_in_a_checkin_is_the_last_thing_said(
     # Carried on after the emergency, the closing reply still reassures nothing.
     assert "On track" not in (closing[-1].text or "")
     assert "usually" not in (closing[-1].text or "")
-    assert (closing[-1].text or "").endswith(texts.EMERGENCY_AFTER.format(emergency="999"))
+    assert (closing[-1].text or "").endswith(ENGLISH.EMERGENCY_AFTER.format(emergency="999"))
     async with bot.sessions() as session:
         check_in = await session.scalar(select(CheckIn).where(CheckIn.day == 3))
     assert check_in is not None
@@ -149,17 +149,17 @@ async def test_es_mistap_withdraws_only_after_a_confirmation(bot: BotUnderTest) 
     await _emergency_in_a_checkin(bot, ada)
 
     asked = await bot.tap(ada, MISTAP)
-    assert texts.RED_FLAG_QUESTIONS[RedFlag.LEGS_BOTH] in (asked[-1].text or "")
-    assert asked[-1].button_labels == list(texts.MISTAP_LABELS.values())
+    assert ENGLISH.RED_FLAG_QUESTIONS[RedFlag.LEGS_BOTH] in (asked[-1].text or "")
+    assert asked[-1].button_labels == list(ENGLISH.MISTAP_LABELS.values())
     # Not confirming repeats the escalation, and withdraws nothing.
-    repeated = await bot.tap(ada, texts.MISTAP_LABELS["keep"])
+    repeated = await bot.tap(ada, ENGLISH.MISTAP_LABELS["keep"])
     assert _is_held_emergency(repeated[-1])
     [escalation] = await _escalations(bot)
     assert escalation.withdrawn_at is None
 
     await bot.tap(ada, MISTAP)
-    resumed = await bot.tap(ada, texts.MISTAP_LABELS["withdraw"])
-    assert texts.MISTAP_WITHDRAWN in (resumed[0].text or "")
+    resumed = await bot.tap(ada, ENGLISH.MISTAP_LABELS["withdraw"])
+    assert ENGLISH.MISTAP_WITHDRAWN in (resumed[0].text or "")
     assert "That's all" in resumed[-1].button_labels
     [escalation] = await _escalations(bot)
     assert escalation.withdrawn_at == bot.clock.now()
@@ -178,7 +178,7 @@ async def test_es_mistap_at_enrolment_clears_the_flag_from_the_answers(bot: BotU
     await bot.command(kim, "start")
     for label in ("I agree", "16 to 49", "No, first time", "Bladder", MISTAP):
         await bot.tap(kim, label)
-    resumed = await bot.tap(kim, texts.MISTAP_LABELS["withdraw"])
+    resumed = await bot.tap(kim, ENGLISH.MISTAP_LABELS["withdraw"])
     # Back at the same screen, the withdrawn flag offered again.
     assert "Bladder" in resumed[-1].button_labels
     for _group in range(4):
@@ -210,10 +210,10 @@ async def test_es_hold_urgent_closing_reply_reassures_nothing_and_ends_on_the_ad
     assert "Thanks, that's saved." in said
     assert "On track" not in said
     assert "usually" not in said
-    contacts = texts.Contacts(
+    contacts = Contacts(
         bot.settings.care.emergency_number, bot.settings.care.urgent_care_text
     )
-    assert (closing[-1].text or "").endswith(texts.urgent_again_text(contacts))
+    assert (closing[-1].text or "").endswith(ENGLISH.urgent_again_text(contacts))
 
 
 async def test_the_first_checkin_question_names_every_emergency_sign(bot: BotUnderTest) -> None:
@@ -264,17 +264,17 @@ async def test_es_mistap_under_urgent_is_asked_once_more_and_withdrawn_on_confir
     # The check-in goes on; the URGENT message's button stays live meanwhile.
     await bot.tap(bo, "That's all")
     asked = await bot.tap(bo, MISTAP)
-    assert texts.RED_FLAG_QUESTIONS[RedFlag.FEVER] in (asked[-1].text or "")
+    assert ENGLISH.RED_FLAG_QUESTIONS[RedFlag.FEVER] in (asked[-1].text or "")
     assert "contact NHS 111 today" in (asked[-1].text or "")
     # "I do have it" repeats the URGENT message and withdraws nothing.
-    repeated = await bot.tap(bo, texts.MISTAP_LABELS["keep"])
+    repeated = await bot.tap(bo, ENGLISH.MISTAP_LABELS["keep"])
     assert (repeated[0].text or "").startswith("❗ Please contact a doctor today.")
     [escalation] = await _escalations(bot)
     assert escalation.withdrawn_at is None
 
     await bot.tap(bo, MISTAP)
-    resumed = await bot.tap(bo, texts.MISTAP_LABELS["withdraw"])
-    assert texts.MISTAP_WITHDRAWN in (resumed[0].text or "")
+    resumed = await bot.tap(bo, ENGLISH.MISTAP_LABELS["withdraw"])
+    assert ENGLISH.MISTAP_WITHDRAWN in (resumed[0].text or "")
     assert resumed[-1].button_labels == ["Yes", "No"]  # the walk question, asked again
     [escalation] = await _escalations(bot)
     assert escalation.withdrawn_at == bot.clock.now()
@@ -339,10 +339,10 @@ async def test_es_hold_urgent_at_enrolment_ends_on_the_urgent_advice(bot: BotUnd
         await bot.tap(ivy, label)
     await bot.send(ivy, "London")
     done = await bot.tap(ivy, "09:00 (usual)")
-    contacts = texts.Contacts(
+    contacts = Contacts(
         bot.settings.care.emergency_number, bot.settings.care.urgent_care_text
     )
     said = "\n".join(message.text or "" for message in done)
     assert "usually" not in said
     assert "On track" not in said
-    assert (done[-1].text or "").endswith(texts.urgent_again_text(contacts))
+    assert (done[-1].text or "").endswith(ENGLISH.urgent_again_text(contacts))

@@ -58,7 +58,7 @@ async def _alias(bot: BotUnderTest, user_id: int) -> str:
 
 async def test_only_admins_get_the_operators_commands_in_their_menu(bot: BotUnderTest) -> None:
     bot.api.person(ADMIN_USER, "Admin")
-    await set_command_menu(bot.application, {ADMIN_USER})
+    await set_command_menu(bot.application, {ADMIN_USER}, "en")
 
     everyone = [entry["command"] for entry in bot.api.commands()]
     admin = [
@@ -71,7 +71,7 @@ async def test_only_admins_get_the_operators_commands_in_their_menu(bot: BotUnde
 async def test_an_admin_who_never_opened_the_chat_does_not_stop_the_menu(
     bot: BotUnderTest,
 ) -> None:
-    await set_command_menu(bot.application, {ADMIN_USER})
+    await set_command_menu(bot.application, {ADMIN_USER}, "en")
     assert "checkin" in [entry["command"] for entry in bot.api.commands()]
 
 

@@ -9,6 +9,7 @@ from bot.care import Level
 from bot.config import Settings
 from bot.insight.alerts import format_alerts, latest_alerts
 from bot.pseudonym import pseudonym
+from bot.texts import ENGLISH
 from tests.support.clinic import ONSET, TELEGRAM_IDS, ZONE
 
 pytestmark = pytest.mark.each_database
@@ -45,12 +46,12 @@ async def test_the_limit_keeps_the_newest(session: AsyncSession, settings: Setti
 
 
 async def test_the_alert_lines(session: AsyncSession, settings: Settings) -> None:
-    message = format_alerts(await latest_alerts(session, settings), ZONE)
+    message = format_alerts(await latest_alerts(session, settings), ZONE, ENGLISH)
     first = pseudonym(settings, 1, ONSET)
     assert message.splitlines()[:3] == [
         "Latest emergency and urgent alerts, newest first (America/New_York):",
-        f"• 25 Nov 00:20 EMERGENCY {first} RF-LEGS-BOTH: NOT DELIVERED YET; follow-up due",
-        f"• 25 Nov 00:20 EMERGENCY {first} RF-CHEST: sent 00:20; got help",
+        f"• 25 Nov, 00:20 EMERGENCY {first} RF-LEGS-BOTH: NOT DELIVERED YET; follow-up due",
+        f"• 25 Nov, 00:20 EMERGENCY {first} RF-CHEST: sent 00:20; got help",
     ]
     assert len(message.splitlines()) == 7
     for telegram_id in TELEGRAM_IDS.values():
@@ -70,7 +71,7 @@ async def test_each_alert_says_what_came_of_it_es_follow_up_and_es_mistap(
         ("RF-NIGHT", "withdrawn"),
         ("RF-CHEST", "fine"),
     ]
-    lines = format_alerts(alerts, ZONE).splitlines()[1:]
+    lines = format_alerts(alerts, ZONE, ENGLISH).splitlines()[1:]
     assert [line.rsplit("; ", 1)[1] for line in lines] == [
         "follow-up due",
         "got help",
@@ -83,11 +84,11 @@ async def test_each_alert_says_what_came_of_it_es_follow_up_and_es_mistap(
 
 async def test_no_alerts_says_so(empty_session: AsyncSession, settings: Settings) -> None:
     assert await latest_alerts(empty_session, settings) == []
-    assert format_alerts([], ZONE) == "No emergency or urgent alerts so far."
+    assert format_alerts([], ZONE, ENGLISH) == "No emergency or urgent alerts so far."
 
 
 async def test_a_long_list_keeps_to_one_message(session: AsyncSession, settings: Settings) -> None:
     alerts = await latest_alerts(session, settings)
-    message = format_alerts(alerts * 100, ZONE)
+    message = format_alerts(alerts * 100, ZONE, ENGLISH)
     assert len(message) <= 4096
-    assert message.splitlines()[1] == format_alerts(alerts, ZONE).splitlines()[1]
+    assert message.splitlines()[1] == format_alerts(alerts, ZONE, ENGLISH).splitlines()[1]

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from telegram.constants import MessageLimit
 
-from bot import texts
 from bot.care.levels import Level
 from bot.care.redflags import RedFlag
 from bot.insight.doctor_summary import (
@@ -20,6 +19,7 @@ from bot.insight.doctor_summary import (
     walking_share,
 )
 from bot.insight.history import EscalationMark, PainHistory, PainPoint
+from bot.texts import ENGLISH
 from tests.support.episode import ONSET
 
 A4_POINTS = (595.44, 841.68)
@@ -69,7 +69,7 @@ def test_red_flags_are_listed_with_their_local_dates(summary_words: str) -> None
 def test_escalations_are_listed_with_local_date_time_rule_and_reason(
     summary_words: str,
 ) -> None:
-    heading = _lines(summary_words).index(texts.SUMMARY_ESCALATIONS_HEADING)
+    heading = _lines(summary_words).index(ENGLISH.SUMMARY_ESCALATIONS_HEADING)
     assert _lines(summary_words)[heading + 1 : heading + 4] == [
         "2026-03-02 10:10: told to see a doctor that day. Reason: Worse at night or at rest"
         " (RF-NIGHT). Asked later, they said they had been seen.",
@@ -99,8 +99,8 @@ def test_notes_are_repeated_with_their_dates(summary_words: str) -> None:
 def test_the_summary_ends_with_the_disclaimer_that_it_is_not_a_diagnosis(
     summary_words: str,
 ) -> None:
-    assert summary_words.endswith(texts.DISCLAIMER)
-    assert "not a diagnosis" in texts.DISCLAIMER
+    assert summary_words.endswith(ENGLISH.DISCLAIMER)
+    assert "not a diagnosis" in ENGLISH.DISCLAIMER
     assert summary_words.count("diagnos") == 1  # only where it says it is not one
 
 
@@ -144,8 +144,8 @@ def test_a_long_follow_up_still_fits_one_message_and_one_page(
 
     text = summary_text(long, facts)
     assert len(text) <= MessageLimit.MAX_TEXT_LENGTH
-    assert text.endswith(texts.DISCLAIMER)
-    assert texts.SUMMARY_MORE.format(count=79 - 8) in text  # escalations beyond the first 8
+    assert text.endswith(ENGLISH.DISCLAIMER)
+    assert ENGLISH.SUMMARY_MORE.format(count=79 - 8) in text  # escalations beyond the first 8
     document = render_summary_pdf(long, facts)
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", document)) == 1
 
@@ -154,9 +154,9 @@ def test_a_summary_before_any_check_in(stored: tuple[PainHistory, EnrolmentFacts
     history, facts = stored
     empty = replace(history, points=(), escalations=(), now=ONSET + timedelta(hours=1))
     text = summary_text(empty, replace(facts, red_flags=()))
-    assert text.count(texts.SUMMARY_NO_CHECKINS) == 2  # pain and walking
-    assert texts.SUMMARY_NO_FLAGS in text.splitlines()
-    assert texts.SUMMARY_NO_ESCALATIONS in text.splitlines()
+    assert text.count(ENGLISH.SUMMARY_NO_CHECKINS) == 2  # pain and walking
+    assert ENGLISH.SUMMARY_NO_FLAGS in text.splitlines()
+    assert ENGLISH.SUMMARY_NO_ESCALATIONS in text.splitlines()
     assert render_summary_pdf(empty, facts).startswith(b"%PDF-")
 
 
@@ -180,7 +180,7 @@ def test_a_warning_sign_only_its_escalation_remembers_is_still_listed(
         at=ONSET + timedelta(days=4, hours=2), level=Level.EMERGENCY, rule_id="RF-CES-BLADDER"
     )
     words = summary_text(replace(history, escalations=(*history.escalations, raised)), facts)
-    label = texts.RED_FLAG_LABELS[RedFlag.CES_BLADDER]
+    label = ENGLISH.RED_FLAG_LABELS[RedFlag.CES_BLADDER]
     date = history.local_date(raised.at).isoformat()
     assert (
         f"{date}, at a check-in answered again later that day: {label} (RF-CES-BLADDER)."

@@ -19,7 +19,6 @@ from matplotlib.patches import Rectangle
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import MessageLimit
 
-from bot import texts
 from bot.care.levels import Level
 from bot.care.severity import Severity
 from bot.db.engine import session_factory
@@ -34,6 +33,7 @@ from bot.insight.pain_chart import (
     render_pain_chart,
     x_limit,
 )
+from bot.texts import ENGLISH
 from tests.support.episode import ANSWERS, ESCALATIONS, NOW, ONSET, seed_episode
 from tests.support.pictures import png_size
 
@@ -75,7 +75,7 @@ def test_the_plotted_line_is_the_stored_check_ins(history: PainHistory) -> None:
     assert list(series.y) == pains
 
     axes = _drawn(history).axes[1]
-    (line,) = [line for line in axes.get_lines() if line.get_label() == texts.CHART_PAIN]
+    (line,) = [line for line in axes.get_lines() if line.get_label() == ENGLISH.CHART_PAIN]
     assert list(line.get_xdata()) == pytest.approx(days)
     assert list(line.get_ydata()) == pains
     # The check-in answered at 21:30 New York time on day 3 sits at 3.48 days, before day 4.
@@ -101,8 +101,8 @@ def test_escalations_are_marked_where_and_at_the_level_they_were_sent(
         if isinstance(collection, PathCollection)
     }
     assert drawn == {
-        texts.CHART_LEVELS[Level.SOON]: pytest.approx(expected[Level.SOON]),
-        texts.CHART_LEVELS[Level.URGENT]: pytest.approx(expected[Level.URGENT]),
+        ENGLISH.CHART_LEVELS[Level.SOON.name]: pytest.approx(expected[Level.SOON]),
+        ENGLISH.CHART_LEVELS[Level.URGENT.name]: pytest.approx(expected[Level.URGENT]),
     }
     # The URGENT and SOON marks of enrolment are ten minutes apart: each level has its own
     # row above the 0-10 scale, so neither hides the other or a score.

@@ -20,6 +20,7 @@ from bot.insight.stats import (
     median_of,
 )
 from bot.insight.stats_chart import HEIGHT_PX, WIDTH_PX, render_stats_chart
+from bot.texts import ENGLISH
 from tests.support.clinic import NOW, WEEK, ZONE
 from tests.support.pictures import png_size
 
@@ -125,14 +126,14 @@ async def test_an_empty_database_has_no_medians_and_no_rates(empty_session: Asyn
     assert stats.consented == stats.episodes == stats.recovered == 0
     assert stats.checkins_7d.response_rate is None
     assert all(median == Median(None, 0) for median in stats.median_pain.values())
-    assert "none sent" in format_stats(stats)
-    assert png_size(render_stats_chart(stats)) == (WIDTH_PX, HEIGHT_PX)
+    assert "none sent" in format_stats(stats, ENGLISH)
+    assert png_size(render_stats_chart(stats, ENGLISH)) == (WIDTH_PX, HEIGHT_PX)
 
 
 async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSession) -> None:
-    message = format_stats(await collect_stats(session, NOW, ZONE))
+    message = format_stats(await collect_stats(session, NOW, ZONE), ENGLISH)
     assert len(message) < MessageLimit.MAX_TEXT_LENGTH
-    assert message.startswith("BackCheck stats, Wed 25 Nov 2026 00:30 (America/New_York)")
+    assert message.startswith("BackCheck stats, Wed, 25 Nov 2026, 00:30 (America/New_York)")
     for line in [
         "• consented: 6",
         "• active: 1, paused: 1, blocked the bot: 2",
@@ -160,7 +161,7 @@ async def test_the_stats_text_says_the_figures_in_one_message(session: AsyncSess
 
 
 async def test_the_stats_chart_is_a_phone_sized_png(session: AsyncSession) -> None:
-    png = render_stats_chart(await collect_stats(session, NOW, ZONE))
+    png = render_stats_chart(await collect_stats(session, NOW, ZONE), ENGLISH)
     assert png_size(png) == (1080, 1350)
 
 

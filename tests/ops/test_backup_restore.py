@@ -26,10 +26,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from bot import texts
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import Base, CheckIn, CheckInStatus, Person
+from bot.texts import ENGLISH
 from tests.support.enrol import enrol
 from tests.support.harness import START, bot_under_test
 
@@ -71,10 +71,10 @@ async def carries_on(database_url: str) -> None:
         await bot.tick_at(DAY_TWO_PROMPT)
         await bot.sender.idle()
         prompts = [message.text or "" for message in ivy.messages]
-        assert prompts == [texts.CHECKIN_PAIN.format(day=2)], "only day 2's check-in is owed"
+        assert prompts == [ENGLISH.CHECKIN_PAIN.format(day=2)], "only day 2's check-in is owed"
 
         replies = await bot.tap(ivy, "4")
-        assert (replies[-1].text or "").startswith(texts.CHECKIN_NEW.splitlines()[0])
+        assert (replies[-1].text or "").startswith(ENGLISH.CHECKIN_NEW.splitlines()[0])
 
 
 async def people(database_url: str) -> int:

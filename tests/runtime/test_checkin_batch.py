@@ -27,6 +27,7 @@ from bot.db.models import (
 )
 from bot.queue.owed import Owed, claim, owe
 from bot.runtime.checkin_batch import prepare_checkins
+from bot.texts import ENGLISH
 
 pytestmark = pytest.mark.each_database
 
@@ -92,7 +93,7 @@ async def test_each_row_gets_its_own_check_in_and_question(engine: AsyncEngine) 
         prepared, left = await prepare_checkins(session, rows, NOW)
     assert left == []
     assert sorted(item.person.id for item in prepared) == person_ids
-    assert {item.message.text for item in prepared} == {CheckinPain.prompt(3, 1).text}
+    assert {item.message.text for item in prepared} == {CheckinPain.prompt(ENGLISH, 3, 1).text}
     async with session_factory(engine)() as session:
         check_ins = {
             row[0]: tuple(row[1:])

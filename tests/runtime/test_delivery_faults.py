@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import texts
 from bot.care import Level, RedFlag
 from bot.conversation.turn import Outgoing
 from bot.db.models import (
@@ -30,6 +29,7 @@ from bot.db.models import (
 from bot.fake_telegram.person import Person as Chat
 from bot.queue import outbox
 from bot.telegram.sender import LONGEST_ESCALATION_WAIT, MAX_AGE
+from bot.texts import ENGLISH, Contacts
 from tests.support.enrol import enrol
 from tests.support.harness import ADMIN_CHAT, BotUnderTest, bot_under_test
 from tests.support.seed import seed_due_checkins
@@ -39,15 +39,15 @@ pytestmark = pytest.mark.each_database
 TICK = timedelta(seconds=2)
 """How often APScheduler ticks (bot.runtime.jobs.TICK_SECONDS)."""
 TUESDAY_9 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-CONTACTS = texts.Contacts(emergency_number="999", urgent_care="NHS 111")
-EMERGENCY_TEXT = texts.escalation_text(Level.EMERGENCY, [RedFlag.CHEST.value], CONTACTS)
+CONTACTS = Contacts(emergency_number="999", urgent_care="NHS 111")
+EMERGENCY_TEXT = ENGLISH.escalation_text(Level.EMERGENCY, [RedFlag.CHEST.value], CONTACTS)
 
 
 async def _owe_emergency(bot: BotUnderTest, person_id: int, chat_id: int) -> None:
     """What a turn writes when a person taps "Chest pain": the escalation, its message and the
     operators' alert, owed in one transaction."""
     now = bot.clock.now()
-    note = texts.ADMIN_ALERT.format(
+    note = ENGLISH.ADMIN_ALERT.format(
         level="EMERGENCY", pseudonym=f"P-{person_id}", rule_id="RF-CHEST"
     )
     async with bot.sessions.begin() as session:
@@ -203,7 +203,7 @@ async def test_a_tap_handled_too_late_to_answer_still_gets_its_reply_and_escalat
     # ...and the person still gets the emergency message, with its buttons (ES-HOLD).
     [emergency] = replies
     assert (emergency.text or "").startswith("🚨 This needs emergency care now.")
-    assert emergency.button_labels == list(texts.HOLD_LABELS.values())
+    assert emergency.button_labels == list(ENGLISH.HOLD_LABELS.values())
     async with bot.sessions() as session:
         escalation = await session.scalar(select(Escalation))
     assert escalation is not None

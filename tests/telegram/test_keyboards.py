@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
 from bot.conversation.turn import Button, Outgoing
 from bot.telegram.keyboards import markup
+from bot.texts import ENGLISH
 
 
 def test_inline_buttons_carry_the_question_number_in_their_callback_data() -> None:
@@ -47,13 +47,13 @@ def test_values_that_cannot_be_callback_data_are_refused() -> None:
 
 
 def test_reply_keyboard_asks_for_a_location_only_on_its_button() -> None:
-    rows = ((texts.ZONE_SHARE_LOCATION,), ("London", "Paris"))
+    rows = ((ENGLISH.ZONE_SHARE_LOCATION,), ("London", "Paris"))
     keyboard = markup(Outgoing("Where?", location_keyboard=rows))
 
     assert keyboard is not None
     assert keyboard.to_dict() == {
         "keyboard": [
-            [{"text": texts.ZONE_SHARE_LOCATION, "request_location": True}],
+            [{"text": ENGLISH.ZONE_SHARE_LOCATION, "request_location": True}],
             [{"text": "London"}, {"text": "Paris"}],
         ],
         "resize_keyboard": True,
