@@ -43,8 +43,9 @@ def test_the_table_gives_each_person_their_countrys_numbers() -> None:
     assert contacts_for(settings, None, ENGLISH).emergency_number == "999"
     # A zone of no country, or a country not in the table: 112 and the plain wording.
     assert contacts_for(settings, "UTC", ENGLISH).emergency_number == "112"
-    assert contacts_for(settings, "Antarctica/Troll", ENGLISH).urgent_care == (
-        ENGLISH.URGENT_CARE["default"]
+    assert (
+        contacts_for(settings, "Antarctica/Troll", ENGLISH).urgent_care
+        == (ENGLISH.URGENT_CARE["default"])
     )
 
 

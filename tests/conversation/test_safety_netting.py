@@ -210,9 +210,7 @@ async def test_es_hold_urgent_closing_reply_reassures_nothing_and_ends_on_the_ad
     assert "Thanks, that's saved." in said
     assert "On track" not in said
     assert "usually" not in said
-    contacts = Contacts(
-        bot.settings.care.emergency_number, bot.settings.care.urgent_care_text
-    )
+    contacts = Contacts(bot.settings.care.emergency_number, bot.settings.care.urgent_care_text)
     assert (closing[-1].text or "").endswith(ENGLISH.urgent_again_text(contacts))
 
 
@@ -339,9 +337,7 @@ async def test_es_hold_urgent_at_enrolment_ends_on_the_urgent_advice(bot: BotUnd
         await bot.tap(ivy, label)
     await bot.send(ivy, "London")
     done = await bot.tap(ivy, "09:00 (usual)")
-    contacts = Contacts(
-        bot.settings.care.emergency_number, bot.settings.care.urgent_care_text
-    )
+    contacts = Contacts(bot.settings.care.emergency_number, bot.settings.care.urgent_care_text)
     said = "\n".join(message.text or "" for message in done)
     assert "usually" not in said
     assert "On track" not in said
