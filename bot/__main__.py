@@ -19,12 +19,22 @@ EXIT_CONFIG_ERROR = 2
 def _rules(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.care.rules import format_rule_table, format_safety_net_table
     from bot.countries import country_sheet, country_table
+    from bot.i18n import supported
+    from bot.signoff import language_sheet, languages_table
+    from bot.texts import texts_for
 
     print(format_rule_table())
     print("After an escalation (safety-netting):\n")
     print(format_safety_net_table())
+    if arguments.language:
+        print(language_sheet(settings, arguments.language))
+    else:
+        print("Languages (python -m bot rules --language XX for each one's exact texts):\n")
+        print(languages_table())
+    print()
     if arguments.country:
-        print(country_sheet(settings, arguments.country))
+        words = texts_for(supported(arguments.language))
+        print(country_sheet(settings, arguments.country, words))
     else:
         print("Emergency numbers by country (from the person's time zone):\n")
         print(country_table())
@@ -157,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "rules":
             command.add_argument(
                 "--country", metavar="XX", help="what a person in country XX is told"
+            )
+            command.add_argument(
+                "--language",
+                metavar="XX",
+                help="each red flag's question and the escalation texts in language XX "
+                "(es, de, pt-BR ...), for a clinician's sign-off",
             )
         if name == "worker":
             command.add_argument("--until-idle", action="store_true", help="drain, then exit")

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.care import RedFlag
 from bot.care.rules import RULES
 from bot.conversation.flows import mermaid
+from bot.i18n import supported
+from bot.texts import Contacts, texts_for
 from tests.support.command_line import REPO, environment, run_bot
 
 CARE_RULES = REPO.parent / "shared" / "CARE-RULES.md"
@@ -32,6 +35,41 @@ def test_rules_prints_every_rule_id_of_the_care_rules(tmp_path: Path) -> None:
     assert documented == {rule.id for rule in RULES}
     for rule in RULES:
         assert rule.level.name in result.stdout
+
+
+def test_rules_lists_the_languages_and_their_review_status(tmp_path: Path) -> None:
+    result = run_bot("rules", cwd=tmp_path, env=environment())
+    assert result.returncode == 0, result.stderr
+    assert "English (en): source language" in result.stdout
+    for name, code in (("Español", "es"), ("Deutsch", "de"), ("Русский", "ru")):
+        assert f"{name} ({code}): NOT YET SIGNED OFF by a clinician (draft)" in result.stdout
+
+
+@pytest.mark.parametrize("code", ["es", "pt-br", "ru"])
+def test_rules_for_a_language_shows_its_exact_words_beside_each_rule(
+    tmp_path: Path, code: str
+) -> None:
+    """For the clinician's sign-off: each red flag's rule, then its question and button as a
+    person reads them, then the escalation texts exactly as sent."""
+    words = texts_for(supported(code))
+    env = environment(
+        without=["EMERGENCY_NUMBER", "URGENT_CARE_TEXT"], DEFAULT_TIMEZONE="Europe/Madrid"
+    )
+    result = run_bot("rules", "--language", code, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    for flag in RedFlag:
+        assert f"  question: {words.RED_FLAG_QUESTIONS[flag]}\n" in result.stdout
+        assert f"  button:   {words.RED_FLAG_LABELS[flag]}\n" in result.stdout
+    contacts = Contacts("112", words.URGENT_CARE["default"])
+    assert words.emergency_text([RedFlag.CES_BLADDER], contacts) in result.stdout
+    assert words.urgent_text([RedFlag.FEVER], contacts) in result.stdout
+    assert "NOT YET SIGNED OFF" in result.stdout
+
+
+def test_rules_for_a_language_it_does_not_speak_says_so(tmp_path: Path) -> None:
+    result = run_bot("rules", "--language", "it", cwd=tmp_path, env=environment())
+    assert result.returncode == 0, result.stderr
+    assert "it: not a language BackCheck speaks (en, de, es, fr, pt-BR, ru)." in result.stdout
 
 
 def test_migrate_creates_every_table_in_a_new_sqlite_file(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from bot.care import PAIN_MAX, PAIN_MIN, valid_checkin_time
 _PAIN = re.compile(r"\s*(\d{1,2})\s*")
 _TIME = re.compile(r"\s*(\d{1,2})[:.h](\d{2})\s*")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
-_DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\s*")
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?\s*")
 MAX_TEXT = 100
 """Longer text cannot be an answer to a short question; it is not even parsed."""
 
@@ -65,7 +65,8 @@ def checkin_time(text: str) -> time | None:
 
 
 def calendar_date(text: str, today: date) -> date | None:
-    """2026-11-20, 20/11 or 20/11/2026 (day first, as most of the world writes it), or None.
+    """2026-11-20, 20/11, 20/11/2026 or 20.11. (day first, as most of the world writes it; the
+    German way ends in a dot), or None.
 
     A day and month without a year mean the most recent such date on or before ``today``.
     """
