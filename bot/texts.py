@@ -295,6 +295,7 @@ class Texts:
     SEVERITY_NAMES: Labels
     COMMANDS: Labels
     ADMIN_COMMANDS: Labels
+    ERROR_REPORT: str
     UNDELIVERED_UNKNOWN: str
     URGENT_CARE: Labels
     LANGUAGE_OTHER: str

@@ -125,5 +125,7 @@ def build_application(
     )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, handlers.private_message))
-    application.add_error_handler(ErrorReporter(settings.admin.alert_chat_id))
+    application.add_error_handler(
+        ErrorReporter(settings.admin.alert_chat_id, texts_for(settings.admin.language))
+    )
     return application

@@ -12,12 +12,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.texts import Texts
+
 log = logging.getLogger(__name__)
 
 
 class ErrorReporter:
-    def __init__(self, alert_chat_id: int | None) -> None:
+    def __init__(self, alert_chat_id: int | None, words: Texts) -> None:
         self._alert_chat_id = alert_chat_id
+        self._words = words
 
     async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -34,8 +37,7 @@ class ErrorReporter:
         try:
             await context.bot.send_message(
                 self._alert_chat_id,
-                f"BackCheck error while handling update {update_id}: {type(error).__name__}. "
-                "See the bot's log for the traceback.",
+                self._words.ERROR_REPORT.format(update_id=update_id, error=type(error).__name__),
             )
         except TelegramError as report_error:
             log.warning("error report not delivered: %s", type(report_error).__name__)
