@@ -17,7 +17,7 @@ from bot.i18n import languages, telegram_language_code
 from bot.telegram import callbacks
 from bot.texts import ENGLISH, Contacts, Texts, texts_for
 from tests.support.enrol import enrol
-from tests.support.harness import BotUnderTest, bot_under_test
+from tests.support.harness import ADMIN_USER, BotUnderTest, bot_under_test
 from tests.support.snapshot import snapshot
 
 pytestmark = pytest.mark.each_database
@@ -171,3 +171,27 @@ async def test_a_language_not_offered_changes_nothing(database_url: str, value: 
         await bot.act(person, person.press_data(question.message_id, forged))
         assert bot.api.callback_answers[-1].text == "That question has passed."
         assert await snapshot(bot) == before
+
+
+async def test_operators_read_admin_language_whatever_the_persons(database_url: str) -> None:
+    """A Spanish-speaking person's red flag: the person reads Spanish, the operators' alert
+    chat, /stats and the command menu read ADMIN_LANGUAGE (German here)."""
+    german = texts_for("de")
+    async with bot_under_test(database_url, admin_language="de") as bot:
+        person = bot.api.person(7706, "Sol", language_code="es")
+        await _enrol(bot, person, texts_for("es"), "Madrid, Spain")
+        bot.clock.advance(timedelta(days=1))
+        await bot.command(person, "checkin")
+        spanish = texts_for("es")
+        for label in ("5", spanish.CHECKIN_NEW_LABELS["yes"], spanish.RED_FLAG_LABELS["RF-CHEST"]):
+            await bot.tap(person, label)
+        await bot.tick()
+        [alert] = [text for text in bot.admin_messages if "RF-CHEST" in text]
+        before_level = german.ADMIN_ALERT.split("{level}", 1)[1].split("{pseudonym}", 1)[0]
+        assert before_level in alert
+        assert before_level not in ENGLISH.ADMIN_ALERT
+
+        admin = bot.api.person(ADMIN_USER, "Admin", language_code="en")
+        _picture, figures = await bot.command(admin, "stats")
+        assert (figures.text or "").startswith(_first_line(german.STATS_HEADER))
+        assert german.STATS_LEVEL_LABELS["EMERGENCY"] in (figures.text or "")
