@@ -7,38 +7,20 @@ own transport or limiter.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from telegram.ext import BaseRateLimiter, ExtBot
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.telegram.ratelimit import ChatRateLimiter, Lane, without_limits
+from bot.telegram.transport import AiohttpRequest
 
 CONNECTIONS = 64
 """Requests to the Bot API in flight at once, each on a connection of its own: at Telegram's
 usual 50-300 ms an answer, a few hundred requests a second, several times what the bulk rate and
-the replies of a busy clinic need."""
-
-
-class BoundedHTTPXRequest(HTTPXRequest):
-    """python-telegram-bot's ``HTTPXRequest`` with at most ``connections`` requests in flight;
-    the others wait their turn here, in the order they came.
-
-    httpcore's pool goes through every request it holds each time one starts or ends, so with
-    hundreds of them waiting for a connection (a burst of replies, a slow Bot API) that work
-    grows with the square of the burst: it was the largest single cost of a busy process
-    (BENCHMARKS.md, "Replies under load"). Waiting on a semaphore costs nothing per waiter.
-    """
-
-    def __init__(self, connections: int, **options: Any) -> None:
-        super().__init__(connection_pool_size=connections, **options)
-        self._in_flight = asyncio.Semaphore(connections)
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._in_flight:
-            return await super().do_request(*args, **kwargs)
+the replies of a busy clinic need. The others wait their turn, in the order they came."""
+POLL_READ_TIMEOUT = 5.0
+"""Seconds a long poll waits for Telegram beyond the poll's own timeout (python-telegram-bot
+adds them up)."""
 
 
 def file_url(api_base_url: str) -> str:
@@ -54,8 +36,8 @@ def make_bot(
     rate_limiter: BaseRateLimiter[Lane] | None = None,
     connections: int = CONNECTIONS,
 ) -> ExtBot[Lane]:
-    """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN`` over
-    python-telegram-bot's ``HTTPXRequest`` with at most ``connections`` connections.
+    """The bot, talking to ``TELEGRAM_API_BASE_URL`` with ``TELEGRAM_BOT_TOKEN`` over aiohttp
+    (:mod:`bot.telegram.transport`) with at most ``connections`` connections.
 
     ``getUpdates`` keeps a transport of its own (one connection) so a long poll never holds a
     connection a reply is waiting for. Every other request waits ``TELEGRAM_SEND_TIMEOUT`` for
@@ -73,12 +55,7 @@ def make_bot(
         settings.require_token().get_secret_value(),
         base_url=telegram.api_base_url,
         base_file_url=file_url(telegram.api_base_url),
-        request=request
-        or BoundedHTTPXRequest(
-            connections,
-            read_timeout=telegram.send_timeout,
-            write_timeout=telegram.send_timeout,
-        ),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=request or AiohttpRequest(connections, read_timeout=telegram.send_timeout),
+        get_updates_request=AiohttpRequest(1, read_timeout=POLL_READ_TIMEOUT),
         rate_limiter=rate_limiter,
     )
