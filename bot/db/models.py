@@ -246,6 +246,10 @@ class DueMessage(Base):
         Index("ix_due_messages_claim", "status", "priority", "due_at"),
         # "Is anything due?" (every idle tick) and the due rows' range, in one index probe.
         Index("ix_due_messages_status_due_at", "status", "due_at"),
+        # One person's pending rows (replanned at every check-in): without it SQLite's planner
+        # took the status index and walked every pending row of everyone, a whole wave's worth,
+        # inside the turn's write transaction.
+        Index("ix_due_messages_person_pending", "person_id", "status", "kind", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -99,3 +99,37 @@ async def test_the_expired_lease_probe_seeks_an_index_even_with_stale_statistics
     probe = select(DueMessage.id).where(_lease_expired(NOW)).limit(1)
     plan = await _plan(engine, _sql(engine, probe))
     assert "ix_due_messages_" in plan, plan
+
+
+async def test_one_persons_pending_rows_are_found_without_walking_everyones(
+    engine: AsyncEngine,
+) -> None:
+    """Every check-in replans its person's queue (cancel what is pending, ask when the next
+    check-in is). With a wave of 10,000 pending rows, a plan by status alone walked them all
+    inside the turn's write transaction: on SQLite, a finished check-in's reply p99 went to
+    seconds at 1,000 people (BENCHMARKS.md, "Replies under load")."""
+    from sqlalchemy import and_, update
+
+    from bot.db.models import DueKind
+
+    cancel = (
+        update(DueMessage)
+        .where(
+            and_(
+                DueMessage.person_id == 7,
+                DueMessage.status == DueStatus.PENDING,
+                DueMessage.kind.in_([DueKind.CHECKIN, DueKind.REMINDER]),
+            )
+        )
+        .values(status=DueStatus.CANCELLED)
+    )
+    next_owed = select(func.min(DueMessage.due_at)).where(
+        DueMessage.person_id == 7,
+        DueMessage.kind == DueKind.CHECKIN,
+        DueMessage.status == DueStatus.PENDING,
+    )
+    for statement in (cancel, next_owed):
+        plan = await _plan(engine, _sql(engine, statement))
+        assert "Seq Scan" not in plan, plan
+        if engine.dialect.name == "sqlite":
+            assert "ix_due_messages_person_pending (person_id=? AND status=? AND kind=?)" in plan
