@@ -18,6 +18,7 @@ from typing import Literal
 QUIET_LIBRARIES = (
     "httpx",
     "httpcore",
+    "aiohttp.client",
     "apscheduler.executors.default",
     "telegram",
     "sqlalchemy",
@@ -25,8 +26,9 @@ QUIET_LIBRARIES = (
     "asyncio",
 )
 """Kept at WARNING whatever level the process logs at: httpx logs every request URL at INFO
-(Telegram URLs contain the bot token), python-telegram-bot logs whole updates (what a person
-wrote) at DEBUG, SQLAlchemy's INFO is every statement, aiosqlite's DEBUG every call."""
+and aiohttp's client may name one (Telegram URLs contain the bot token), python-telegram-bot
+logs whole updates (what a person wrote) at DEBUG, SQLAlchemy's INFO is every statement,
+aiosqlite's DEBUG every call."""
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -85,8 +85,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            # The class name says what failed when the message is empty.
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # The class name only: some of aiohttp's messages quote the URL, which holds the
+            # bot token, and this message reaches the log and the outbox's last_error.
+            raise NetworkError(f"aiohttp.{type(error).__name__}") from error
 
 
 def _seconds(given: ODVFloat, default: float | None) -> float | None:

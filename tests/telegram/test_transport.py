@@ -77,3 +77,16 @@ async def test_a_request_before_initialize_is_refused() -> None:
     await request.initialize()
     await request.shutdown()
     await request.shutdown()  # twice is harmless
+
+
+async def test_a_failed_request_never_names_the_url_and_its_token() -> None:
+    """aiohttp quotes the URL in some errors; the token is in every Bot API URL."""
+    request = AiohttpRequest(1, read_timeout=1.0)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.do_request("http://127.0.0.1:bad-port/bot123:SECRET/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert "SECRET" not in str(raised.value)
+    assert str(raised.value).startswith("aiohttp.")
