@@ -88,14 +88,16 @@ class Conversations:
 
     async def _handle(self, incoming: Incoming, claimant: outbox.Claimant | None) -> Reply:
         async with self._sessions.begin() as session:
-            person = await repository.lock_person(session, incoming.user_id)
+            person, conversation = await repository.lock_person_in_conversation(
+                session, incoming.user_id
+            )
             turn = Turn(
                 session=session,
                 settings=self._settings,
                 now=self._clock.now(),
                 incoming=incoming,
                 person=person,
-                conversation=await repository.conversation_of(session, person),
+                conversation=conversation,
             )
             started_on = turn.step
             await _route(turn)

@@ -33,6 +33,25 @@ async def lock_person(session: AsyncSession, telegram_user_id: int) -> Person | 
     return person
 
 
+async def lock_person_in_conversation(
+    session: AsyncSession, telegram_user_id: int
+) -> tuple[Person | None, Conversation | None]:
+    """As :func:`lock_person`, with the person's conversation in the same statement: every
+    update needs both, and on SQLite each statement is a round trip made while the database's
+    write lock is held (BENCHMARKS.md, "Replies under load")."""
+    row = (
+        await session.execute(
+            select(Person, Conversation)
+            .outerjoin(Conversation, Conversation.person_id == Person.id)
+            .where(Person.telegram_user_id == telegram_user_id)
+            .with_for_update(of=Person)
+        )
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
 async def lock_person_by_id(session: AsyncSession, person_id: int) -> Person | None:
     """As :func:`lock_person`, by the person's own id (the due queue knows people by it)."""
     person: Person | None = await session.scalar(
