@@ -178,10 +178,11 @@ class Turn:
 
     @property
     def texts(self) -> Texts:
-        """The words of this person's language: the one they chose or confirmed, else the one
-        their Telegram app is set to (when BackCheck speaks it), else English."""
-        chosen = self.person.language if self.person is not None else None
-        return texts_for(chosen or supported(self.incoming.language_code))
+        """The words of this person's language: the one stored on them (taken from their app
+        at /start, or chosen), English if none; before there is a person, their app's."""
+        if self.person is not None:
+            return texts_for(self.person.language)
+        return texts_for(supported(self.incoming.language_code))
 
     @property
     def operators_texts(self) -> Texts:

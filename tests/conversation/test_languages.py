@@ -195,3 +195,22 @@ async def test_operators_read_admin_language_whatever_the_persons(database_url: 
         _picture, figures = await bot.command(admin, "stats")
         assert (figures.text or "").startswith(_first_line(german.STATS_HEADER))
         assert german.STATS_LEVEL_LABELS["EMERGENCY"] in (figures.text or "")
+
+
+async def test_a_person_from_before_languages_keeps_english_until_start(database_url: str) -> None:
+    """Someone enrolled before languages existed has none stored: replies stay in English, as
+    their scheduled check-ins do, whatever their app says; /start then takes the app's."""
+    async with bot_under_test(database_url) as bot:
+        person = bot.api.person(7707, "Old", language_code="en")
+        await enrol(bot, person)
+        async with bot.sessions.begin() as session:
+            row = await session.scalar(select(PersonRow))
+            assert row is not None
+            row.language = None
+        person.user["language_code"] = "es"
+        [help_] = await bot.command(person, "help")
+        assert (help_.text or "").startswith("I follow your back strain")
+        [again] = await bot.command(person, "start")
+        assert again.text == texts_for("es").ALREADY_ENROLLED
+        async with bot.sessions() as session:
+            assert await session.scalar(select(PersonRow.language)) == "es"
