@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -57,11 +58,22 @@ async def set_command_menu(
     """The menu people see is the table the handlers run: they cannot disagree. Each language
     BackCheck speaks has its menu, which Telegram shows to people whose app is set to it
     (English to everyone else). Admins see the operators' commands too, in their own chat
-    only (a private chat's id is the user's), in ``ADMIN_LANGUAGE``."""
+    only (a private chat's id is the user's), in ``ADMIN_LANGUAGE``.
+
+    The menu is a convenience: the commands work without it. A menu Telegram does not take
+    (an outage, an admin who has not opened the chat yet) is logged and the process goes on,
+    with the next start setting it again."""
+    bot = application.bot
+
+    async def set_menu(menu: list[BotCommand], where: str, **scope: Any) -> None:
+        try:
+            await bot.set_my_commands(menu, **scope)
+        except TelegramError as error:
+            log.warning("the command menu (%s) was not set: %s", where, type(error).__name__)
+
     for language in languages():
         code = None if language == SOURCE_LANGUAGE else telegram_language_code(language)
-        menu = command_menu(texts_for(language))
-        await application.bot.set_my_commands(menu, language_code=code)
+        await set_menu(command_menu(texts_for(language)), language, language_code=code)
     words = texts_for(admin_language)
     admin_menu = [
         *command_menu(words),
@@ -71,11 +83,8 @@ async def set_command_menu(
         ),
     ]
     for admin_id in sorted(admin_ids):
-        try:
-            await application.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
-        except BadRequest as error:
-            # An admin who has not started the bot yet has no chat: their commands still work.
-            log.warning("admin %s has no chat with the bot yet: %s", admin_id, error.message)
+        # An admin who has not started the bot yet has no chat: their commands still work.
+        await set_menu(admin_menu, f"admin {admin_id}", scope=BotCommandScopeChat(admin_id))
 
 
 def build_application(

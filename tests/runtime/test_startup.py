@@ -68,3 +68,19 @@ async def test_a_token_telegram_refuses_stops_the_process_in_one_line_without_th
         assert "Telegram refused TELEGRAM_BOT_TOKEN" in log
         assert "WRONGtoken" not in log
         assert "Traceback" not in log
+
+
+async def test_a_command_menu_telegram_refuses_does_not_stop_the_bot(
+    bot: BotUnderTest, database_url: str, tmp_path: Path
+) -> None:
+    """Six menus (one a language) are set at start: one that fails is logged at WARNING and
+    the bot serves people all the same."""
+    bot.api.faults.server_error("setMyCommands", times=1_000_000)
+    async with bot_process(bot.api, database_url, tmp_path / "process.log", "run") as process:
+        ann = bot.api.person(7702, "Ann", language_code="es")
+        await ann.command("start")
+        [welcome] = await ann.wait_for_replies(1, timeout=30)
+        assert (welcome.text or "").startswith("Hola, soy BackCheck.")
+        assert "the command menu (es) was not set: NetworkError" in process.stderr()
+        process.signal(signal.SIGTERM)
+        assert await process.exit_code(timeout=15) == 0
