@@ -13,7 +13,6 @@ key ``_REVIEW_STATUS`` says whether a clinician has checked the language's medic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
@@ -38,7 +37,6 @@ language's own default: BackCheck's English is British English (its spelling, it
 clock, "Friday 28 November")."""
 _CAPITALISED_NOUNS = frozenset({"de"})
 """Languages whose nouns keep their capital letter inside a sentence."""
-_PLURAL_KEY = re.compile(r"^(?P<key>[A-Z0-9_.\-]+)\[(?P<category>zero|one|two|few|many|other)\]$")
 
 
 class MissingText(LookupError):
@@ -57,11 +55,6 @@ class Catalogue:
             if message.id and isinstance(message.id, str) and message.string
         }
         self._source = source
-
-    @property
-    def keys(self) -> list[str]:
-        """Every key, in the file's order."""
-        return list(self._messages)
 
     @property
     def review_status(self) -> str:
@@ -147,12 +140,6 @@ def _named(messages: Mapping[str, str], prefix: str) -> Iterator[str]:
     for key in messages:
         if key.startswith(start):
             yield key[len(start) :]
-
-
-def plural_base(key: str) -> tuple[str, str] | None:
-    """``("KEY", "one")`` for ``"KEY[one]"``; None for a key that is not a plural form."""
-    match = _PLURAL_KEY.match(key)
-    return None if match is None else (match["key"], match["category"])
 
 
 def _file(language: str) -> Path:

@@ -14,7 +14,7 @@ from bot.care.redflags import RED_FLAG_LEVEL
 from bot.care.rules import rule
 from bot.config import Settings
 from bot.countries import contacts_for, country_of
-from bot.i18n import catalogue, languages, supported
+from bot.i18n import SOURCE_LANGUAGE, catalogue, languages, supported
 from bot.texts import texts_for
 
 _EXAMPLE_EMERGENCY = RedFlag.CES_BLADDER
@@ -24,7 +24,7 @@ _EXAMPLE_URGENT = RedFlag.FEVER
 def review_line(language: str) -> str:
     """A language's name, code and review status, as the README and ``rules`` list them."""
     words = catalogue(language)
-    if language == languages()[0]:
+    if language == SOURCE_LANGUAGE:
         status = "source language"
     elif words.signed_off:
         status = words.review_status

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
+from typing import get_type_hints
 
 import pytest
 from babel.messages.pofile import read_po
@@ -13,8 +14,8 @@ from telegram.constants import BotCommandLimit, MessageLimit
 
 from bot import i18n
 from bot.care import Level, RedFlag
-from bot.i18n import SOURCE_LANGUAGE, catalogue, languages, plural_base
-from bot.texts import Contacts, Texts, texts_for
+from bot.i18n import SOURCE_LANGUAGE, catalogue, languages
+from bot.texts import Contacts, Labels, Plural, Texts, texts_for
 
 LANGUAGES = languages()
 TRANSLATIONS = [language for language in LANGUAGES if language != SOURCE_LANGUAGE]
@@ -56,6 +57,16 @@ def _entries(language: str) -> dict[str, str]:
             for message in read_po(handle, abort_invalid=True)
             if message.id
         }
+
+
+_PLURAL_KEY = re.compile(r"^(?P<key>[A-Z0-9_.\-]+)\[(?P<category>zero|one|two|few|many|other)\]$")
+
+
+def plural_base(key: str) -> tuple[str, str] | None:
+    """``("KEY", "one")`` for ``"KEY[one]"`` (the form :meth:`Catalogue.plural` reads); None
+    for a key that is not a plural form."""
+    match = _PLURAL_KEY.match(key)
+    return None if match is None else (match["key"], match["category"])
 
 
 def _placeholders(text: str) -> Counter[str]:
@@ -189,15 +200,24 @@ def test_command_descriptions_fit_the_menu(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_nothing_falls_back_to_english(language: str) -> None:
-    """Each message the code names is in the language's own file (the fallback to English
-    exists for a file edited by hand, never for a shipped one)."""
+def test_every_message_the_code_reads_is_in_the_languages_own_file(language: str) -> None:
+    """What ``Texts`` reads, read from this file alone: a message it lacks would be said in
+    English (the fallback is for a file edited by hand), and a family it lacks entirely (the
+    buttons of a question) would be empty, in every language, English too."""
     own = catalogue(language)
-    words = Texts(own)
-    for key in words.catalogue.keys:
-        assert own.has(key)
-    for family in BUTTON_FAMILIES:
-        assert getattr(words, family), family
+    english = catalogue(SOURCE_LANGUAGE)
+    missing: list[str] = []
+    for name, kind in get_type_hints(Texts).items():
+        if kind is str and name.isupper():
+            missing += [] if own.has(name) else [name]
+        elif kind is Plural:
+            forms = [f"{name}[{category}]" for category in own.plural_categories()]
+            missing += [form for form in forms if not own.has(form)]
+        elif kind is Labels:
+            names = list(english.labels(name))
+            assert names, f"{name} has no entries in the source catalogue"
+            missing += [f"{name}.{entry}" for entry in names if not own.has(f"{name}.{entry}")]
+    assert missing == []
 
 
 def test_a_telegram_language_code_finds_its_language() -> None:

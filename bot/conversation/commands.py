@@ -68,6 +68,7 @@ async def start(turn: Turn) -> None:
         turn.person = Person(
             telegram_user_id=turn.incoming.user_id,
             chat_id=turn.incoming.chat_id,
+            # Taken from the app at /start, offered for a change in the welcome and /settings.
             language=supported(turn.incoming.language_code),
             status=PersonStatus.ENROLLING,
             missed_in_a_row=0,
@@ -75,10 +76,9 @@ async def start(turn: Turn) -> None:
         )
         turn.session.add(turn.person)
         await turn.session.flush()
+    elif turn.person.language is None:
+        turn.person.language = supported(turn.incoming.language_code)
     person = turn.person
-    if person.language is None:
-        # Taken from the app at /start, offered for a change in the welcome and /settings.
-        person.language = supported(turn.incoming.language_code)
     if person.blocked_at is not None:
         # Back after blocking the bot: owe again what was dropped when they blocked it.
         person.blocked_at = None

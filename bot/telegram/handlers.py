@@ -110,16 +110,16 @@ class Handlers:
             return
         metrics.UPDATES.labels("button").inc()
         message = query.message
-        words = _words(query.from_user.language_code)
+        language_code = query.from_user.language_code
         decoded = callbacks.decode(query.data)
         if decoded is None or message is None or message.chat.type != ChatType.PRIVATE:
-            await _answer(query, words.STALE_BUTTON)
+            await _answer(query, _words(language_code).STALE_BUTTON)
             return
         if message.chat.id != query.from_user.id:
             # A private chat is one person's: a tap from anyone else is forged (Telegram's own
             # updates cannot carry one; a forged webhook request could).
             log.warning("update %s: a button of another person's chat, ignored", update.update_id)
-            await _answer(query, words.STALE_BUTTON)
+            await _answer(query, _words(language_code).STALE_BUTTON)
             return
         question_number, value = decoded
         incoming = Incoming(
@@ -127,13 +127,13 @@ class Handlers:
             chat_id=message.chat.id,
             button_question=question_number,
             button_value=value,
-            language_code=query.from_user.language_code,
+            language_code=language_code,
         )
         try:
             reply = await self._conversations.handle(incoming, self._sender.claimant())
         except Exception:
-            await _answer(query, words.COULD_NOT_SAVE)
-            await self._apologise(message.chat.id, query.from_user.language_code)
+            await _answer(query, _words(language_code).COULD_NOT_SAVE)
+            await self._apologise(message.chat.id, language_code)
             raise
 
         async def answer() -> None:

@@ -21,24 +21,38 @@ class Answers:
     checkin_time: str = "09:00 (usual)"
 
 
+RED_FLAG_SCREENS = 4
+
+
+def taps_to_the_zone(answers: Answers = Answers()) -> tuple[str, ...]:
+    """The buttons tapped after /start, consent to daily activities, none of the red flags:
+    what every way of enrolling someone shares (the zone is typed next)."""
+    return (
+        "I agree",
+        answers.age,
+        answers.history,
+        *("None of these",) * RED_FLAG_SCREENS,
+        answers.onset,
+        answers.mechanism,
+        answers.pain,
+        answers.activity,
+    )
+
+
 async def through_red_flags(
     bot: BotUnderTest, person: Person, age: str = "16 to 49", history: str = "No, first time"
 ) -> None:
     """Start, consent, age, history, and "None of these" on every red-flag screen."""
     await bot.command(person, "start")
-    for label in ("I agree", age, history):
+    for label in taps_to_the_zone(Answers(age=age, history=history))[: 3 + RED_FLAG_SCREENS]:
         await bot.tap(person, label)
-    for _group in range(4):
-        await bot.tap(person, "None of these")
 
 
 async def enrol(bot: BotUnderTest, person: Person, answers: Answers = Answers()) -> SentMessage:
     """Enrol ``person`` with no red flags; returns the closing message."""
-    await through_red_flags(bot, person, answers.age, answers.history)
-    await bot.tap(person, answers.onset)
-    await bot.tap(person, answers.mechanism)
-    await bot.tap(person, answers.pain)
-    await bot.tap(person, answers.activity)
+    await bot.command(person, "start")
+    for label in taps_to_the_zone(answers):
+        await bot.tap(person, label)
     await bot.send(person, answers.zone)
     replies = await bot.tap(person, answers.checkin_time)
     return replies[-1]

@@ -22,6 +22,7 @@ from bot.db.models import CheckIn, InboxUpdate, Person
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.person import Person as ChatPerson
 from bot.telegram.webhook import SECRET_HEADER, webhook_path
+from tests.support.enrol import Answers, taps_to_the_zone
 from tests.support.harness import BotUnderTest, bot_under_test
 from tests.support.network import first_answer, free_port
 from tests.support.processes import BotProcess, bot_process
@@ -29,19 +30,7 @@ from tests.support.processes import BotProcess, bot_process
 pytestmark = pytest.mark.postgres
 
 SECRET = "two-web-processes"
-ENROLMENT = (
-    "I agree",
-    "16 to 49",
-    "No, first time",
-    "None of these",
-    "None of these",
-    "None of these",
-    "None of these",
-    "In the last few hours",
-    "Lifting or bending",
-    "5",
-    "Yes",
-)
+ENROLMENT = taps_to_the_zone(Answers(pain="5", activity="Yes"))
 
 
 @dataclass
@@ -146,6 +135,24 @@ async def _at_the_note(
     assert (person.last.text or "").startswith("Anything to note")
 
 
+async def _notes_typed(
+    client: httpx.AsyncClient,
+    api: FakeTelegram,
+    webs: Sequence[Web],
+    first_id: int,
+    name: str,
+    count: int,
+) -> tuple[list[ChatPerson], dict[int, int]]:
+    """``count`` people at the note of a check-in, each then typing one, not yet posted to any
+    process; with where each one's messages stood before it."""
+    people = [api.person(first_id + n, f"{name}{n}") for n in range(count)]
+    await asyncio.gather(*(_at_the_note(client, api, webs, person) for person in people))
+    marks = {person.chat_id: person.mark() for person in people}
+    for person in people:
+        await person.send(f"note of {person.chat_id}")
+    return people, marks
+
+
 async def test_two_web_processes_keep_each_persons_updates_in_order(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -211,11 +218,7 @@ async def test_sigterm_to_a_web_process_under_load_loses_nothing(
         _web_processes(bot.api, postgres_url, tmp_path, 2) as webs,
         httpx.AsyncClient() as client,
     ):
-        people = [bot.api.person(7400 + n, f"Q{n}") for n in range(8)]
-        await asyncio.gather(*(_at_the_note(client, bot.api, webs, p) for p in people))
-        marks = {person.chat_id: person.mark() for person in people}
-        for person in people:
-            await person.send(f"note of {person.chat_id}")
+        people, marks = await _notes_typed(client, bot.api, webs, 7400, "Q", 8)
         updates = bot.api.take_updates()
         # Everything goes to the first process, which is told to stop half-way through.
         first, second = webs
@@ -259,11 +262,7 @@ async def test_kill_9_of_a_web_process_after_it_took_updates_loses_none(
         ) as webs,
         httpx.AsyncClient() as client,
     ):
-        people = [bot.api.person(7500 + n, f"R{n}") for n in range(6)]
-        await asyncio.gather(*(_at_the_note(client, bot.api, webs, p) for p in people))
-        marks = {person.chat_id: person.mark() for person in people}
-        for person in people:
-            await person.send(f"note of {person.chat_id}")
+        people, marks = await _notes_typed(client, bot.api, webs, 7500, "R", 6)
         first, second = webs
         for update in bot.api.take_updates():
             assert await _post(client, first, update) == 200

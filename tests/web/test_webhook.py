@@ -23,6 +23,7 @@ from bot.runtime.web import web_app
 from bot.telegram.app import build_application
 from bot.telegram.webhook import SECRET_HEADER, WebhookInbox, webhook_path
 from tests.support.database_away import awayable_database
+from tests.support.enrol import Answers, taps_to_the_zone
 from tests.support.harness import BotUnderTest
 from tests.support.network import free_port
 from tests.support.snapshot import snapshot
@@ -91,19 +92,7 @@ async def web_process(bot: BotUnderTest) -> AsyncIterator[WebProcess]:
 async def _enrolled_at_pain(web: WebProcess, person: Person) -> None:
     """Enrolled through the webhook, then today's check-in asked."""
     await web.deliver(person, person.command("start"))
-    for label in (
-        "I agree",
-        "16 to 49",
-        "No, first time",
-        "None of these",
-        "None of these",
-        "None of these",
-        "None of these",
-        "In the last few hours",
-        "Lifting or bending",
-        "5",
-        "Yes",
-    ):
+    for label in taps_to_the_zone(Answers(pain="5", activity="Yes")):
         await web.deliver(person, person.press(label))
     await web.deliver(person, person.send("London"))
     await web.deliver(person, person.press("09:00 (usual)"))
