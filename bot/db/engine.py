@@ -11,6 +11,8 @@ first served, while the event loop goes on) rather than in SQLite's busy handler
 and polls: a writer that has waited longest could lose the lock again and again to newcomers,
 and under load a reply waited tens of seconds behind later ones (BENCHMARKS.md, "Replies under
 load"). The busy handler still arbitrates between processes (``run`` beside a ``worker``).
+Once a transaction holds the lock, its statements run at once on the event loop's thread
+(:mod:`bot.db.sqlite_writer`), so the lock is held for the transaction's own work only.
 
 Reports that read for seconds (an operator's stats or export) run in :func:`reading` sessions:
 on SQLite they get a connection of their own whose transaction begins deferred, so under WAL
@@ -37,6 +39,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import sqlite_writer
+
 SQLITE_BUSY_TIMEOUT = 5.0
 """Seconds a SQLite write waits for another writer (``DATABASE_SQLITE_BUSY_TIMEOUT``)."""
 POOL_SIZE = 10
@@ -58,7 +62,9 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
-        dbapi_connection.isolation_level = None
+        # (The writer's connection is opened that way.)
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -101,8 +107,14 @@ def create_engine(
     _owner_only(make_url(url).database)
     # One connection, so the process's writers wait in turn (see the module's docstring); a
     # writer that waits longer than the busy timeout fails as it would in SQLite's own wait.
+    # Its transactions run their statements on the event loop's thread (bot.db.sqlite_writer).
     engine = create_async_engine(
-        url, pool_size=1, max_overflow=0, pool_timeout=sqlite_busy_timeout, **options
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=sqlite_busy_timeout,
+        async_creator=sqlite_writer.connector(url),
+        **options,
     )
     _configure_sqlite(engine, sqlite_busy_timeout)
     reader = create_async_engine(url, poolclass=NullPool, **options)

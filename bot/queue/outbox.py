@@ -301,21 +301,18 @@ async def renew(session: AsyncSession, worker: str, now: datetime, lease: timede
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def mark_sent(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+async def mark_sent(session: AsyncSession, rows: Sequence[Claimed], now: datetime) -> None:
     """Telegram has these messages. One to a chat whose person the bot keeps nothing about
     (consent declined, under 16, erased, never enrolled) is forgotten at once: its chat id is
     the last trace of them."""
-    if ids:
-        await session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.person_id.is_(None),
-                OutboxMessage.kind != OutboxKind.ALERT,
-            )
-        )
+    forgotten = {row.id for row in rows if row.person_id is None and row.kind != OutboxKind.ALERT}
+    kept = [row.id for row in rows if row.id not in forgotten]
+    if forgotten:
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(forgotten)))
+    if kept:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
+            .where(OutboxMessage.id.in_(kept))
             .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, claimed_by=None)
         )
 

@@ -113,9 +113,16 @@ class Dispatcher:
             batch = await owed.claim(session, now, self._batch_size, self._settings.queue.lease)
         # Decided in delivery order, so each chat's messages reach the outbox in that order:
         # what outranks a check-in (the switch to heat) first, the check-ins, then the rest.
-        checkins = [row for row in batch if row.kind is DueKind.CHECKIN]
-        first = [row for row in batch if row.priority < DUE_PRIORITY[DueKind.CHECKIN]]
-        rest = [row for row in batch if row not in checkins and row not in first]
+        checkins: list[owed.Claimed] = []
+        first: list[owed.Claimed] = []
+        rest: list[owed.Claimed] = []
+        for row in batch:
+            if row.kind is DueKind.CHECKIN:
+                checkins.append(row)
+            elif row.priority < DUE_PRIORITY[DueKind.CHECKIN]:
+                first.append(row)
+            else:
+                rest.append(row)
         await self._decide_each(first, now)
         if checkins:
             rest = [*await self._decide_checkins(checkins, now), *rest]

@@ -556,7 +556,7 @@ class _Marks:
             try:
                 async with self._sessions.begin() as session:
                     now = self._clock.now()
-                    await outbox.mark_sent(session, [row.id for row in rows], now)
+                    await outbox.mark_sent(session, rows, now)
                     escalations = [
                         int(i) for row in rows for i in row.payload.get("escalation_ids", ())
                     ]

@@ -165,7 +165,7 @@ async def test_sent_blocked_and_requeued(engine: AsyncEngine) -> None:
     [sam] = await _chat(engine, SAM, "w")
     [alert] = await _chat(engine, -100777, "w")
     async with session_factory(engine).begin() as session:
-        await outbox.mark_sent(session, [sam.id, alert.id], NOW)
+        await outbox.mark_sent(session, [sam, alert], NOW)
         cancelled = await outbox.cancel_person(session, 1, "blocked the bot")
     assert _texts(cancelled) == ["emergency"]  # the escalations, for the operators to be told
     statuses = await _statuses(engine)
