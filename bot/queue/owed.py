@@ -153,11 +153,13 @@ async def owe(session: AsyncSession, owed: Iterable[Owed], now: datetime) -> Non
 async def cancel(
     session: AsyncSession, person_id: int, kinds: Sequence[DueKind] | None = None
 ) -> None:
-    """Stop owing a person's pending messages (all of them, or of these kinds)."""
-    condition = and_(DueMessage.person_id == person_id, DueMessage.status == DueStatus.PENDING)
+    """Stop owing a person's pending messages (all of them, or of these kinds). A Core
+    statement: every finished check-in runs it, and the ORM's costs a millisecond more."""
+    table = _DUE_MESSAGES.c
+    condition = and_(table.person_id == person_id, table.status == DueStatus.PENDING)
     if kinds is not None:
-        condition = and_(condition, DueMessage.kind.in_(kinds))
-    await session.execute(update(DueMessage).where(condition).values(status=DueStatus.CANCELLED))
+        condition = and_(condition, table.kind.in_(kinds))
+    await session.execute(update(_DUE_MESSAGES).where(condition).values(status=DueStatus.CANCELLED))
 
 
 async def claim(
