@@ -211,8 +211,10 @@ class CheckinNote(Step):
 
 async def complete_checkin(turn: Turn) -> None:
     """Run the trend rules on the whole series and reply: escalations, trend, advice, next."""
-    check_in, episode = await _check_in(turn), await _episode(turn)
-    pains = [c.pain for c in await repository.answered_check_ins(turn.session, episode.id)]
+    episode = await _episode(turn)
+    answered = await repository.answered_check_ins(turn.session, episode.id)
+    check_in = await _check_in(turn)  # answered, so already read with the others
+    pains = [c.pain for c in answered]
     series = [pain for pain in pains if pain is not None]
     fired = care.trend_escalations(
         baseline=episode.baseline_pain,
@@ -251,7 +253,7 @@ async def complete_checkin(turn: Turn) -> None:
         if closing is not None:
             turn.say(closing)
     else:
-        await replan(turn.session, turn.require_person(), episode, turn.now)
+        await replan(turn.session, turn.require_person(), episode, turn.now, answered=answered)
         phase = care.phase_at(
             onset_at=episode.onset_at,
             now=turn.now,

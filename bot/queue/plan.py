@@ -7,6 +7,7 @@ a person gets at most one catch-up prompt (ARCHITECTURE principle 4).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -99,12 +100,16 @@ async def replan(
     person: Person,
     episode: Episode | None,
     now: datetime,
+    *,
+    answered: Iterable[CheckIn] | None = None,
 ) -> None:
     """Owe exactly what the person's state calls for from ``now`` on.
 
     Pending scheduled messages are taken back first, so this is safe to call after any change
     (enrolment, a check-in, settings, pause, resume, unblocking). Days already checked in are
-    skipped, and so is the day of enrolment, whose answers gave the baseline.
+    skipped, and so is the day of enrolment, whose answers gave the baseline. ``answered``: the
+    episode's answered check-ins, when the caller has them (a finished check-in has just read
+    them for the trend), so they are not read again.
     """
     await cancel(session, person.id, SCHEDULED_KINDS)
     if (
@@ -116,7 +121,10 @@ async def replan(
         return
     zone = zone_of(person)
     today = now.astimezone(zone).date().isoformat()
-    skip = await answered_slots(session, episode.id, today)
+    if answered is None:
+        skip = await answered_slots(session, episode.id, today)
+    else:
+        skip = {check_in.slot for check_in in answered if check_in.slot >= today}
     skip.add(episode.started_at.astimezone(zone).date().isoformat())
     owed: list[Owed] = []
     slot = next_slot(person, episode, now, skip)
