@@ -103,10 +103,12 @@ def build_application(
     Application, the sender and the scheduler together, and tests drive them with a moved clock.
     """
 
+    updates = PerPersonUpdates()
+    sender.replies_first(updates)
     builder = (
         ApplicationBuilder()
         .bot(sender.bot)
-        .concurrent_updates(PerPersonUpdates())
+        .concurrent_updates(updates)
         .job_queue(None)  # the due queue is BackCheck's own (bot.runtime), never one job a person
     )
     application = (builder if polling else builder.updater(None)).build()

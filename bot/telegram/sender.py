@@ -26,13 +26,14 @@ between Telegram's answer and the mark, which is committed within milliseconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -84,6 +85,17 @@ ALERT_AFTER = 2
 """Failed attempts after which the operators hear that an escalation is not getting through."""
 STOP_GRACE = 5.0
 """Seconds a stopping sender lets sends in flight finish before it hands them back."""
+REPLIES_FIRST_LONGEST = 2.0
+"""Seconds at most a scheduled message waits for the people writing to the bot to be answered:
+replies first, and the wave still moves under any load."""
+
+
+class Backlog(Protocol):
+    """Updates from people, as far as the due queue's bulk messages care."""
+
+    async def caught_up(self) -> None:
+        """Return once no update waits to be handled."""
+
 
 Finish = Callable[[], Coroutine[Any, Any, None]]
 
@@ -115,11 +127,19 @@ class Sender:
         self._marks = _Marks(sessions, clock)
         self._stopping = False
         self._renewing: asyncio.Task[None] | None = None
+        self._backlog: Backlog | None = None
 
     def start(self) -> None:
         """Renew this sender's leases while it runs (a slow batch is never claimed twice)."""
         if self._renewing is None:
             self._renewing = asyncio.get_running_loop().create_task(self._renew_leases())
+
+    def replies_first(self, backlog: Backlog) -> None:
+        """Hold the due queue's bulk messages while people wait for their replies: Telegram's
+        limits give replies a lane of their own, and this gives them the process's time too,
+        so a crowd answering at once is answered before the wave goes on (BENCHMARKS.md).
+        Escalations and alerts never wait."""
+        self._backlog = backlog
 
     def claimant(self) -> outbox.Claimant:
         """Who a turn's messages may be written claimed by: this sender, about to send them."""
@@ -245,6 +265,11 @@ class Sender:
     async def _deliver_head(self, head: outbox.Claimed, more: set[int]) -> int:
         """Send a chat's head, with what follows it when the chat has more (so a burst of
         operators' alerts leaves as one message)."""
+        if head.kind is OutboxKind.SCHEDULED and self._backlog is not None:
+            # Before a slot or the chat's lock: an escalation, or the person's own reply, never
+            # waits behind a scheduled message that waits.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._backlog.caught_up(), REPLIES_FIRST_LONGEST)
         async with self._slots, self._chat_lock(head.chat_id):
             rows = [head]
             if head.chat_id in more:

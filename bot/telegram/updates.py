@@ -12,6 +12,9 @@ The person's lock is taken *before* one of the :data:`CONCURRENT_UPDATES` slots,
 second update waiting for their first holds no slot that someone else's update could use.
 python-telegram-bot's own bound (which it takes before calling this processor) is set far
 above, to :data:`QUEUED_UPDATES`, where it only bounds memory.
+
+An update waiting for a slot means people are waiting for the bot: :meth:`caught_up` lets the
+due queue's bulk messages wait until none is (:meth:`bot.telegram.sender.Sender.replies_first`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,13 @@ class PerPersonUpdates(BaseUpdateProcessor):
         self._locks: weakref.WeakValueDictionary[int | None, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._waiting_for_a_slot = 0
+        self._caught_up = asyncio.Event()
+        self._caught_up.set()
+
+    async def caught_up(self) -> None:
+        """Return once no update waits for a slot: every person who wrote is being answered."""
+        await self._caught_up.wait()
 
     def _lock_for(self, update: object) -> asyncio.Lock:
         key = _sender(update)
@@ -57,8 +67,25 @@ class PerPersonUpdates(BaseUpdateProcessor):
         return lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        async with self._lock_for(update), self._slots:
-            await coroutine
+        async with self._lock_for(update):
+            await self._take_a_slot()
+            try:
+                await coroutine
+            finally:
+                self._slots.release()
+
+    async def _take_a_slot(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return
+        self._waiting_for_a_slot += 1
+        self._caught_up.clear()
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting_for_a_slot -= 1
+            if self._waiting_for_a_slot == 0:
+                self._caught_up.set()
 
     async def initialize(self) -> None:
         """Nothing to set up: the locks are made on demand."""

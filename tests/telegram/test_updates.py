@@ -91,3 +91,31 @@ async def test_a_persons_waiting_update_holds_no_slot() -> None:
     ]
     await _run_all(PerPersonUpdates(max_concurrent_updates=2), jobs)
     assert ben_ran.is_set()
+
+
+async def test_caught_up_once_no_update_waits_for_a_slot() -> None:
+    """The due queue's bulk messages wait on this while people wait for their replies."""
+    processor = PerPersonUpdates(max_concurrent_updates=1)
+    release = asyncio.Event()
+
+    async def held() -> None:
+        await release.wait()
+
+    async def quick() -> None:
+        return None
+
+    async with processor:
+        first = asyncio.create_task(processor.process_update(_message_from(1, 1), held()))
+        await asyncio.sleep(0)
+        alone = asyncio.create_task(processor.caught_up())
+        await asyncio.sleep(0)
+        assert alone.done()  # one update handled, none waiting: nobody is kept waiting
+        second = asyncio.create_task(processor.process_update(_message_from(2, 2), quick()))
+        await asyncio.sleep(0)
+        behind = asyncio.create_task(processor.caught_up())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not behind.done()  # Ben waits for the one slot Ana holds
+        release.set()
+        async with asyncio.timeout(GUARD):
+            await asyncio.gather(first, second, behind)
