@@ -51,6 +51,11 @@ def other_process(path: Path) -> Iterator[sqlite3.Connection]:
     connection.close()
 
 
+async def write_note(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
+    async with sessions.begin() as session:
+        await session.execute(text("INSERT INTO notes VALUES (:n)"), {"n": n})
+
+
 def begins_asked(engine: AsyncEngine) -> asyncio.Event:
     asked = asyncio.Event()
 
@@ -108,12 +113,7 @@ async def test_waiting_for_another_process_s_write_lock_leaves_the_loop_free(
 ) -> None:
     other_process.execute("BEGIN IMMEDIATE")
     asked = begins_asked(engine)
-
-    async def write() -> None:
-        async with sessions.begin() as session:
-            await session.execute(text("INSERT INTO notes VALUES (1)"))
-
-    writing = asyncio.create_task(write())
+    writing = asyncio.create_task(write_note(sessions, 1))
     await asked.wait()
     # The other process lets go only when this event loop tells it to: were BEGIN waiting on
     # the loop's thread, this would never run and the write would fail at the busy timeout.
@@ -130,18 +130,13 @@ async def test_a_writer_cancelled_while_waiting_for_the_lock_leaves_the_connecti
 ) -> None:
     other_process.execute("BEGIN IMMEDIATE")
     asked = begins_asked(engine)
-
-    async def write(n: int) -> None:
-        async with sessions.begin() as session:
-            await session.execute(text("INSERT INTO notes VALUES (:n)"), {"n": n})
-
-    cancelled = asyncio.create_task(write(1))
+    cancelled = asyncio.create_task(write_note(sessions, 1))
     await asked.wait()
     cancelled.cancel()
     with pytest.raises(asyncio.CancelledError):
         await cancelled
     other_process.execute("COMMIT")
-    await write(2)
+    await write_note(sessions, 2)
     assert other_process.execute("SELECT n FROM notes").fetchall() == [(2,)]
 
 

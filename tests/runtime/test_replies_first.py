@@ -4,6 +4,8 @@ a while at most), and an escalation never does."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
@@ -57,18 +59,29 @@ def _wave_sent(bot: BotUnderTest) -> int:
     return sum(len(bot.api.sent_to(chat)) for chat in chats)
 
 
+@asynccontextmanager
+async def _people_waiting(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch, longest: float
+) -> AsyncIterator[asyncio.Event]:
+    """One person's update being handled (until the event is set) and another's waiting for
+    the one slot, with scheduled messages waiting at most ``longest`` seconds for them."""
+    monkeypatch.setattr(sender_module, "REPLIES_FIRST_LONGEST", longest)
+    updates = PerPersonUpdates(max_concurrent_updates=1)
+    bot.sender.replies_first(updates)
+    answered = asyncio.Event()
+    async with updates:
+        first = asyncio.create_task(updates.process_update(_update_from(1), answered.wait()))
+        waiting = asyncio.create_task(updates.process_update(_update_from(2), asyncio.sleep(0)))
+        yield answered
+        answered.set()
+        await asyncio.gather(first, waiting)
+
+
 async def test_the_wave_waits_while_people_wait_and_an_escalation_does_not(
     bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sender_module, "REPLIES_FIRST_LONGEST", 60.0)
-    updates = PerPersonUpdates(max_concurrent_updates=1)
-    bot.sender.replies_first(updates)
     escalation_chat = await _owe_wave_and_an_escalation(bot)
-    answered = asyncio.Event()
-    async with updates:
-        # One person's update is being handled and another's waits for it: people are waiting.
-        first = asyncio.create_task(updates.process_update(_update_from(1), answered.wait()))
-        waiting = asyncio.create_task(updates.process_update(_update_from(2), asyncio.sleep(0)))
+    async with _people_waiting(bot, monkeypatch, longest=60.0) as answered:
         ticking = asyncio.create_task(bot.tick())
         await bot.api.wait_until(
             lambda: any("999" in (m.text or "") for m in bot.api.sent_to(escalation_chat)),
@@ -76,7 +89,6 @@ async def test_the_wave_waits_while_people_wait_and_an_escalation_does_not(
         )
         assert _wave_sent(bot) == 0
         answered.set()
-        await asyncio.gather(first, waiting)
         await ticking
     assert _wave_sent(bot) == WAVE
 
@@ -84,16 +96,8 @@ async def test_the_wave_waits_while_people_wait_and_an_escalation_does_not(
 async def test_the_wave_goes_on_when_people_keep_writing(
     bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sender_module, "REPLIES_FIRST_LONGEST", 0.05)
-    updates = PerPersonUpdates(max_concurrent_updates=1)
-    bot.sender.replies_first(updates)
     await _owe_wave_and_an_escalation(bot)
-    never = asyncio.Event()
-    async with updates:
-        first = asyncio.create_task(updates.process_update(_update_from(1), never.wait()))
-        waiting = asyncio.create_task(updates.process_update(_update_from(2), asyncio.sleep(0)))
+    async with _people_waiting(bot, monkeypatch, longest=0.05):
         async with asyncio.timeout(10):  # a wave held for good would hang here
             await bot.tick()
         assert _wave_sent(bot) == WAVE
-        never.set()
-        await asyncio.gather(first, waiting)
