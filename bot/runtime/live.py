@@ -22,7 +22,7 @@ async def run_polling(settings: Settings) -> None:
         updater = application.updater
         assert updater is not None, "an Application built for polling has an Updater"
         scheduler = process.scheduler()
-        async with reaching_telegram(application):
+        async with reaching_telegram(application, process.stop):
             await application.start()
             await set_command_menu(application, settings.admin.ids, settings.admin.language)
             await updater.start_polling(
@@ -32,7 +32,7 @@ async def run_polling(settings: Settings) -> None:
             try:
                 async with health_server(process.sessions, settings, process.clock, scheduler):
                     scheduler.start()
-                    await until_stopped()
+                    await until_stopped(process.stop)
             finally:
                 # Updates first (their turns are owed before the outbox stops), then the queue.
                 await updater.stop()

@@ -10,6 +10,7 @@ what is still claimed is handed back to be sent at once by the next process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -39,13 +40,16 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @dataclass(frozen=True)
 class Parts:
-    """The database, the clock, the outbox's sender and the due queue's dispatcher."""
+    """The database, the clock, the outbox's sender and the due queue's dispatcher; ``stop`` is
+    set by SIGINT or SIGTERM from the moment the parts exist, so a stop while Telegram cannot
+    be reached yet ends the process as cleanly as one later."""
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     sender: Sender
     dispatcher: Dispatcher
+    stop: asyncio.Event
 
     def scheduler(self) -> AsyncIOScheduler:
         """The tick, the daily digest and the outbox's tidying."""
@@ -65,11 +69,17 @@ async def parts(settings: Settings, *, connections: int = CONNECTIONS) -> AsyncI
     sessions = session_factory(engine)
     clock = SystemClock()
     sender = Sender(sessions, settings, clock, make_bot(settings, connections=connections))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, stop.set)
     try:
         yield Parts(
-            settings, sessions, clock, sender, Dispatcher(sessions, settings, clock, sender)
+            settings, sessions, clock, sender, Dispatcher(sessions, settings, clock, sender), stop
         )
     finally:
+        for number in STOP_SIGNALS:
+            loop.remove_signal_handler(number)
         await engine.dispose()
 
 
@@ -78,11 +88,15 @@ STARTUP_LONGEST_WAIT = 30.0
 
 
 @asynccontextmanager
-async def reaching_telegram(part: Application | ExtBot[Lane]) -> AsyncIterator[None]:  # type: ignore[type-arg]
+async def reaching_telegram(
+    part: Application | ExtBot[Lane],  # type: ignore[type-arg]
+    stop: asyncio.Event,
+) -> AsyncIterator[None]:
     """Initialize ``part`` (which asks Telegram who the bot is), trying again while Telegram
     cannot be reached, as after a network outage or on a machine that starts before its
     network: one line at WARNING a try, not a traceback and a restart loop. A token Telegram
-    refuses stops the process, as no retry can help. Shut down on the way out."""
+    refuses stops the process, as no retry can help; so does ``stop`` meanwhile, with exit 0
+    (nothing was claimed yet). Shut down on the way out."""
     wait = 1.0
     while True:
         try:
@@ -93,14 +107,14 @@ async def reaching_telegram(part: Application | ExtBot[Lane]) -> AsyncIterator[N
             log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
             raise SystemExit(2) from None
         except RetryAfter as error:
-            await asyncio.sleep(retry_after(error).total_seconds())
+            await _until_stopped_or(stop, retry_after(error).total_seconds())
         except NetworkError as error:
             log.warning(
                 "Telegram cannot be reached yet (%s); trying again in %.0f s",
                 type(error).__name__,
                 wait,
             )
-            await asyncio.sleep(wait)
+            await _until_stopped_or(stop, wait)
             wait = min(wait * 2, STARTUP_LONGEST_WAIT)
     try:
         yield
@@ -108,17 +122,18 @@ async def reaching_telegram(part: Application | ExtBot[Lane]) -> AsyncIterator[N
         await part.shutdown()
 
 
-async def until_stopped() -> None:
-    """Return once SIGINT or SIGTERM arrives."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in STOP_SIGNALS:
-        loop.add_signal_handler(number, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for number in STOP_SIGNALS:
-            loop.remove_signal_handler(number)
+async def _until_stopped_or(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` before trying Telegram again, or leave at once if asked to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    if stop.is_set():
+        log.info("stopping before Telegram was reached")
+        raise SystemExit(0)
+
+
+async def until_stopped(stop: asyncio.Event) -> None:
+    """Return once SIGINT or SIGTERM arrives (or has arrived)."""
+    await stop.wait()
     log.info("stopping")
 
 

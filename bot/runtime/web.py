@@ -117,12 +117,12 @@ async def run_webhook(settings: Settings) -> None:
             await webhook.sweep()
 
         scheduler.add_job(sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id=SWEEP_JOB)
-        async with reaching_telegram(application):
+        async with reaching_telegram(application, process.stop):
             await application.start()
             process.sender.start()
             scheduler.start()
             serving = asyncio.get_running_loop().create_task(server.serve())
-            stopping = asyncio.get_running_loop().create_task(until_stopped())
+            stopping = asyncio.get_running_loop().create_task(until_stopped(process.stop))
             try:
                 try:
                     await sweep()  # what an earlier process left open

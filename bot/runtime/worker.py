@@ -8,6 +8,7 @@ Any number of these can run beside the live process on one PostgreSQL database; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from sqlalchemy import func, or_, select
 
@@ -26,26 +27,37 @@ async def run_worker(settings: Settings, *, until_idle: bool) -> None:
     # One connection per chat sent to at once.
     async with (
         parts(settings, connections=CONCURRENT_CHATS) as process,
-        reaching_telegram(process.sender.bot),
+        reaching_telegram(process.sender.bot, process.stop),
     ):
         process.sender.start()
         if until_idle:
+            # A stop mid-drain winds down as any worker's does: no new claim, sends in flight
+            # finished or handed back.
+            winding_down = asyncio.create_task(_stop_when_asked(process))
             try:
                 await _drain(process)
             finally:
-                await process.dispatcher.stop()
+                if not winding_down.done():
+                    winding_down.cancel()
+                    await process.dispatcher.stop()
+                await asyncio.gather(winding_down, return_exceptions=True)
             return
         scheduler = process.scheduler()
         try:
             async with health_server(process.sessions, settings, process.clock, scheduler):
                 scheduler.start()
-                await until_stopped()
+                await until_stopped(process.stop)
         finally:
             await wind_down(process, scheduler)
 
 
+async def _stop_when_asked(process: Parts) -> None:
+    await until_stopped(process.stop)
+    await process.dispatcher.stop()
+
+
 async def _drain(process: Parts) -> None:
-    while True:
+    while not process.stop.is_set():
         await process.dispatcher.tick()
         now = process.clock.now()
         async with process.sessions() as session:
@@ -68,4 +80,5 @@ async def _drain(process: Parts) -> None:
             )
         if not due and not owed:
             return
-        await asyncio.sleep(IDLE_POLL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.stop.wait(), IDLE_POLL_SECONDS)

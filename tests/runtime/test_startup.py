@@ -56,6 +56,32 @@ async def test_a_process_waits_for_telegram_at_start_up(
             assert process.trouble() == []
 
 
+@pytest.mark.parametrize("command", ["run", "worker"])
+async def test_a_stop_while_telegram_cannot_be_reached_exits_cleanly_at_once(
+    bot: BotUnderTest, database_url: str, tmp_path: Path, command: str
+) -> None:
+    """A deploy during a Telegram outage: SIGTERM ends the wait with exit 0, not a kill."""
+    async with tcp_proxy("127.0.0.1", bot.api.port) as proxy:
+        proxy.cut()
+        async with bot_process(
+            bot.api,
+            database_url,
+            tmp_path / "process.log",
+            command,
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{proxy.port}/bot",
+        ) as process:
+            for _ in range(300):
+                if "Telegram cannot be reached yet" in process.stderr():
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(process.stderr()[-2000:])
+            process.signal(signal.SIGTERM)
+            assert await process.exit_code(timeout=10) == 0
+            assert "stopping before Telegram was reached" in process.stderr()
+            assert "Traceback" not in process.stderr()
+
+
 async def test_a_token_telegram_refuses_stops_the_process_in_one_line_without_the_token(
     bot: BotUnderTest, database_url: str, tmp_path: Path
 ) -> None:
