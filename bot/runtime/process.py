@@ -122,11 +122,16 @@ async def reaching_telegram(
         await part.shutdown()
 
 
-async def _until_stopped_or(stop: asyncio.Event, seconds: float) -> None:
-    """Wait ``seconds`` before trying Telegram again, or leave at once if asked to stop."""
+async def stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds``, or less if asked to stop meanwhile; whether asked."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    if stop.is_set():
+    return stop.is_set()
+
+
+async def _until_stopped_or(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` before trying Telegram again, or leave at once if asked to stop."""
+    if await stopped_within(stop, seconds):
         log.info("stopping before Telegram was reached")
         raise SystemExit(0)
 

@@ -8,14 +8,20 @@ Any number of these can run beside the live process on one PostgreSQL database; 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from sqlalchemy import func, or_, select
 
 from bot.config import Settings
 from bot.db.models import DueMessage, DueStatus, OutboxMessage, OutboxStatus
 from bot.runtime.health import health_server
-from bot.runtime.process import Parts, parts, reaching_telegram, until_stopped, wind_down
+from bot.runtime.process import (
+    Parts,
+    parts,
+    reaching_telegram,
+    stopped_within,
+    until_stopped,
+    wind_down,
+)
 from bot.telegram.sender import CONCURRENT_CHATS
 
 IDLE_POLL_SECONDS = 0.2
@@ -80,5 +86,4 @@ async def _drain(process: Parts) -> None:
             )
         if not due and not owed:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.stop.wait(), IDLE_POLL_SECONDS)
+        await stopped_within(process.stop, IDLE_POLL_SECONDS)

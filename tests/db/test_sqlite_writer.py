@@ -56,7 +56,14 @@ async def write_note(sessions: async_sessionmaker[AsyncSession], n: int) -> None
         await session.execute(text("INSERT INTO notes VALUES (:n)"), {"n": n})
 
 
-def begins_asked(engine: AsyncEngine) -> asyncio.Event:
+async def note_behind_the_other_process(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    other_process: sqlite3.Connection,
+) -> asyncio.Task[None]:
+    """The other process holds the write lock, and a note is being written here: returned
+    once its BEGIN IMMEDIATE has been asked (and is waiting for that lock)."""
+    other_process.execute("BEGIN IMMEDIATE")
     asked = asyncio.Event()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
@@ -64,7 +71,9 @@ def begins_asked(engine: AsyncEngine) -> asyncio.Event:
         if statement.startswith("BEGIN IMMEDIATE"):
             asked.set()
 
-    return asked
+    writing = asyncio.create_task(write_note(sessions, 1))
+    await asked.wait()
+    return writing
 
 
 async def test_a_write_transaction_runs_its_statements_without_giving_the_loop_a_turn(
@@ -111,10 +120,7 @@ async def test_waiting_for_another_process_s_write_lock_leaves_the_loop_free(
     sessions: async_sessionmaker[AsyncSession],
     other_process: sqlite3.Connection,
 ) -> None:
-    other_process.execute("BEGIN IMMEDIATE")
-    asked = begins_asked(engine)
-    writing = asyncio.create_task(write_note(sessions, 1))
-    await asked.wait()
+    writing = await note_behind_the_other_process(engine, sessions, other_process)
     # The other process lets go only when this event loop tells it to: were BEGIN waiting on
     # the loop's thread, this would never run and the write would fail at the busy timeout.
     await asyncio.sleep(0)
@@ -128,10 +134,7 @@ async def test_a_writer_cancelled_while_waiting_for_the_lock_leaves_the_connecti
     sessions: async_sessionmaker[AsyncSession],
     other_process: sqlite3.Connection,
 ) -> None:
-    other_process.execute("BEGIN IMMEDIATE")
-    asked = begins_asked(engine)
-    cancelled = asyncio.create_task(write_note(sessions, 1))
-    await asked.wait()
+    cancelled = await note_behind_the_other_process(engine, sessions, other_process)
     cancelled.cancel()
     with pytest.raises(asyncio.CancelledError):
         await cancelled

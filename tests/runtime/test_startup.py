@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.support.harness import BotUnderTest
-from tests.support.processes import bot_process
+from tests.support.processes import BotProcess, bot_process
 from tests.support.tcp_proxy import tcp_proxy
+
+
+async def _told_telegram_cannot_be_reached(process: BotProcess) -> None:
+    """Wait (30 s at most) for the process's one line saying Telegram cannot be reached yet."""
+    for _ in range(300):
+        if "Telegram cannot be reached yet" in process.stderr():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(process.stderr()[-2000:])
 
 
 @pytest.mark.parametrize("command", ["run", "worker"])
@@ -30,12 +39,7 @@ async def test_a_process_waits_for_telegram_at_start_up(
             command,
             TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{proxy.port}/bot",
         ) as process:
-            for _ in range(300):
-                if "Telegram cannot be reached yet" in process.stderr():
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(process.stderr()[-2000:])
+            await _told_telegram_cannot_be_reached(process)
             assert process.process.returncode is None  # still there, waiting
             assert "Traceback" not in process.stderr()
 
@@ -70,12 +74,7 @@ async def test_a_stop_while_telegram_cannot_be_reached_exits_cleanly_at_once(
             command,
             TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{proxy.port}/bot",
         ) as process:
-            for _ in range(300):
-                if "Telegram cannot be reached yet" in process.stderr():
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(process.stderr()[-2000:])
+            await _told_telegram_cannot_be_reached(process)
             process.signal(signal.SIGTERM)
             assert await process.exit_code(timeout=10) == 0
             assert "stopping before Telegram was reached" in process.stderr()
