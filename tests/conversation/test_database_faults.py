@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import CheckIn
+from bot.db.models import CheckIn, OutboxMessage, OutboxStatus
 from bot.fake_telegram.person import Person
 from tests.support.database_away import proxied_bot, send_failing, write_lock_held
 from tests.support.enrol import enrol
@@ -110,3 +110,38 @@ async def test_sqlite_locked_beyond_the_retries_is_apologised_for(database_url: 
 
         assert await snapshot(bot) == before
         assert await _note_stored(bot) is None
+
+
+async def test_a_reply_sent_while_sqlite_is_locked_is_marked_later_and_never_sent_again(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram has the reply, but the write lock is held when it would be marked sent: the
+    row stays claimed (its lease renewed), the mark is tried again until the lock is free,
+    and the reply is not sent a second time."""
+    async with bot_under_test(database_url, database_sqlite_busy_timeout=0.2) as bot:
+        hal = bot.api.person(9305, "Hal")
+        await _at_the_note(bot, hal)
+        before = len(bot.api.sent_to(hal.chat_id))
+        sends = len(bot.api.calls_to("sendMessage"))
+        bot.api.faults.slow(0.5, "sendMessage", chat_id=hal.chat_id)
+        with caplog.at_level(logging.ERROR):
+            replying = asyncio.create_task(bot.send(hal, NOTE))
+            for _ in range(500):  # until the reply reaches Telegram: the turn has committed
+                if len(bot.api.calls_to("sendMessage")) > sends:
+                    break
+                await asyncio.sleep(0.01)
+            async with write_lock_held(database_url) as other:
+                asyncio.get_running_loop().call_later(1.5, other.execute, "COMMIT")
+                await replying
+        assert any("could not mark" in record.getMessage() for record in caplog.records)
+        sent = bot.api.sent_to(hal.chat_id)[before:]
+        assert [(m.text or "").startswith("Thanks, that's saved.") for m in sent] == [True]
+        await bot.tick()  # nothing is owed again
+        assert len(bot.api.sent_to(hal.chat_id)) == before + 1
+        async with bot.sessions() as session:
+            statuses = set(
+                await session.scalars(
+                    select(OutboxMessage.status).where(OutboxMessage.chat_id == hal.chat_id)
+                )
+            )
+        assert statuses == {OutboxStatus.SENT}
