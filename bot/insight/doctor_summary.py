@@ -294,13 +294,25 @@ def _notes_section(history: PainHistory, shown: int) -> tuple[Section, ...]:
     lines = [
         history.texts.SUMMARY_NOTE.format(
             date=history.local_date(point.at).isoformat(),
-            note=textwrap.shorten(point.note or "", NOTE_CHARS, placeholder=" …"),
+            note=_shortened(point.note or ""),
         )
         for point in noted[-shown:]
     ]
     if len(noted) > shown:
         lines.append(history.texts.SUMMARY_MORE.format(count=len(noted) - shown))
     return (Section(history.texts.SUMMARY_NOTES_HEADING, tuple(lines)),)
+
+
+def _shortened(note: str) -> str:
+    """The note on one line, cut to :data:`NOTE_CHARS` with "…". At a space where one falls in
+    the last half, otherwise mid-word: ``textwrap.shorten`` drops a word longer than the room
+    whole, so a long web address or a row of digits left only "…" of what the person wrote."""
+    flat = " ".join(note.split())
+    if len(flat) <= NOTE_CHARS:
+        return flat
+    cut = flat[: NOTE_CHARS - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= NOTE_CHARS // 2 else cut).rstrip() + "…"
 
 
 def _capped(words: Texts, lines: Sequence[str]) -> list[str]:

@@ -170,6 +170,23 @@ def test_a_note_is_printed_as_typed_even_with_dollar_signs(
     assert render_summary_pdf(noted, facts).startswith(b"%PDF-")
 
 
+@pytest.mark.parametrize(
+    ("note", "shown"),
+    [
+        ("ice " * 60, "2026-03-03: " + ("ice " * 49).strip() + "…"),
+        ("https://example.org/" + "x" * 300, "2026-03-03: https://example.org/" + "x" * 179 + "…"),
+        ("0" * 205, "2026-03-03: " + "0" * 199 + "…"),
+    ],
+    ids=["words", "a-long-address", "one-long-word"],
+)
+def test_a_long_note_is_cut_to_one_line_and_never_to_nothing(
+    stored: tuple[PainHistory, EnrolmentFacts], note: str, shown: str
+) -> None:
+    history, facts = stored
+    noted = replace(history, points=(replace(history.points[0], note=note),))
+    assert shown in summary_text(noted, facts).splitlines()
+
+
 def test_a_warning_sign_only_its_escalation_remembers_is_still_listed(
     stored: tuple[PainHistory, EnrolmentFacts],
 ) -> None:
