@@ -150,9 +150,13 @@ async def release(session: AsyncSession, worker: str) -> None:
     )
 
 
-async def prune(session: AsyncSession, before: datetime) -> None:
-    """Forget handled updates received before ``before``: Telegram stops redelivering an
-    update long before a day has passed."""
-    await session.execute(
-        delete(_INBOX).where(_INBOX.c.handled_at.is_not(None), _INBOX.c.received_at < before)
+async def prune(session: AsyncSession, before: datetime, at_most: int) -> int:
+    """Forget up to ``at_most`` of the handled updates received before ``before``; how many.
+    Telegram stops redelivering an update long before a day has passed."""
+    oldest = (
+        select(_INBOX.c.update_id)
+        .where(_INBOX.c.handled_at.is_not(None), _INBOX.c.received_at < before)
+        .limit(at_most)
     )
+    result = await session.execute(delete(_INBOX).where(_INBOX.c.update_id.in_(oldest)))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -402,12 +402,18 @@ async def requeue_failed(session: AsyncSession, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def prune_sent(session: AsyncSession, before: datetime) -> None:
-    """Forget messages Telegram had before ``before``: what a person was told is kept in the
-    rows it came from (check-ins, escalations), not in the outbox."""
-    await session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.CANCELLED)),
-            OutboxMessage.created_at < before,
+async def prune_sent(session: AsyncSession, before: datetime, at_most: int) -> int:
+    """Forget up to ``at_most`` of the messages Telegram had before ``before``; how many. What
+    a person was told is kept in the rows it came from (check-ins, escalations), not here. A
+    few at a time, because a day's wave is tens of thousands of rows, and on SQLite one
+    ``DELETE`` of them all would hold the write lock, and the event loop, for seconds."""
+    oldest = (
+        select(_OUTBOX.c.id)
+        .where(
+            _OUTBOX.c.status.in_((OutboxStatus.SENT, OutboxStatus.CANCELLED)),
+            _OUTBOX.c.created_at < before,
         )
+        .limit(at_most)
     )
+    result = await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(oldest)))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -41,6 +41,8 @@ BATCH_SIZE = 500
 SENT_KEPT = timedelta(days=1)
 """Sent messages are kept a day, for an operator looking into a delivery; what a person was
 told lives on in the rows it came from (check-ins, escalations)."""
+FORGOTTEN_AT_ONCE = 1_000
+"""Rows deleted a transaction when forgetting what was sent (BENCHMARKS.md, "Forgetting")."""
 
 
 class Dispatcher:
@@ -92,12 +94,21 @@ class Dispatcher:
         if ticking is not None and ticking is not asyncio.current_task():
             await asyncio.wait([ticking], timeout=STOP_GRACE)
 
-    async def forget_sent(self) -> None:
+    async def forget_sent(self) -> int:
         """Delete outbox rows sent more than :data:`SENT_KEPT` ago, and the webhook's record
-        of updates handled as long ago (Telegram has stopped redelivering them)."""
-        async with self._sessions.begin() as session:
-            await outbox.prune_sent(session, self._clock.now() - SENT_KEPT)
-            await inbox.prune(session, self._clock.now() - SENT_KEPT)
+        of updates handled as long ago (Telegram has stopped redelivering them); how many.
+        :data:`FORGOTTEN_AT_ONCE` a transaction, so a person's turn waits for one short
+        transaction at most, never for the whole day's rows."""
+        before = self._clock.now() - SENT_KEPT
+        forgotten = 0
+        for prune in (outbox.prune_sent, inbox.prune):
+            while True:
+                async with self._sessions.begin() as session:
+                    batch = await prune(session, before, FORGOTTEN_AT_ONCE)
+                forgotten += batch
+                if batch < FORGOTTEN_AT_ONCE:
+                    break
+        return forgotten
 
     async def next_due(self) -> datetime | None:
         """When anything is next owed: a due row or a message waiting to be retried (for the

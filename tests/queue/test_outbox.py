@@ -179,3 +179,31 @@ async def test_sent_blocked_and_requeued(engine: AsyncEngine) -> None:
         await outbox.settle(session, [cancelled[0].id], OutboxStatus.FAILED, "refused")
         assert await outbox.requeue_failed(session, NOW) == 1
     assert (await _statuses(engine))["emergency"] is OutboxStatus.PENDING
+
+
+async def test_forgetting_takes_so_many_at_a_time_and_only_what_was_settled_before(
+    engine: AsyncEngine,
+) -> None:
+    await _owe(engine, *(_letter(ALEX, OutboxKind.REPLY, f"sent {n}") for n in range(4)))
+    await _owe(
+        engine, _letter(SAM, OutboxKind.REPLY, "claimed"), _letter(-1, OutboxKind.ALERT, "owed")
+    )
+    sent = await _chat(engine, ALEX, "w")
+    assert _texts(await _chat(engine, SAM, "w")) == ["claimed"]
+    async with session_factory(engine).begin() as session:
+        await outbox.mark_sent(session, sent, NOW)
+        await outbox.post(session, [_letter(ALEX, OutboxKind.REPLY, "sent later")], NOW + LEASE)
+    [later] = await _chat(engine, ALEX, "w", NOW + LEASE)
+    async with session_factory(engine).begin() as session:
+        await outbox.mark_sent(session, [later], NOW + LEASE)
+
+    forgotten = []
+    for _ in range(3):
+        async with session_factory(engine).begin() as session:
+            forgotten.append(await outbox.prune_sent(session, NOW + LEASE, 3))
+    assert forgotten == [3, 1, 0]
+    assert await _statuses(engine) == {
+        "claimed": OutboxStatus.CLAIMED,
+        "owed": OutboxStatus.PENDING,
+        "sent later": OutboxStatus.SENT,
+    }

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from bot.care import Level, RedFlag
 from bot.conversation.turn import Outgoing
@@ -28,6 +28,7 @@ from bot.db.models import (
 )
 from bot.fake_telegram.person import Person as Chat
 from bot.queue import outbox
+from bot.runtime import dispatcher
 from bot.telegram.sender import LONGEST_ESCALATION_WAIT, MAX_AGE
 from bot.texts import ENGLISH, Contacts
 from tests.support.enrol import enrol
@@ -330,13 +331,21 @@ async def test_the_escalation_a_dead_sender_held_comes_before_any_backlog(
     assert first.id == held.id
 
 
-async def test_sent_messages_are_forgotten_after_a_day(bot: BotUnderTest) -> None:
+async def test_sent_messages_are_forgotten_after_a_day_a_few_at_a_time(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ola = bot.api.person(8204, "Ola")
     await enrol(bot, ola)
-    assert await _count_outbox(bot) > 0
+    sent = await _count_outbox(bot)
+    assert sent > 4
+    monkeypatch.setattr(dispatcher, "FORGOTTEN_AT_ONCE", 2)
+    commits: list[None] = []
+    engine = bot.sessions.kw["bind"].sync_engine
+    event.listen(engine, "commit", lambda _connection: commits.append(None))
     bot.clock.advance(timedelta(days=1, minutes=1))
-    await bot.dispatcher().forget_sent()
+    assert await bot.dispatcher().forget_sent() == sent
     assert await _count_outbox(bot) == 0
+    assert len(commits) >= sent // 2  # each transaction forgot two at most
 
 
 async def _count_outbox(bot: BotUnderTest) -> int:
