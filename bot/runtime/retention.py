@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 
 FOLLOW_UP_LENGTH = timedelta(days=care.FOLLOW_UP_DAYS)
 TIPS_LENGTH = timedelta(weeks=care.PREVENT_TIPS_WEEKS)
-ERASE_AT_ONCE = 500
-"""People erased per transaction: short transactions, so replies never wait long."""
+ERASE_AT_ONCE = 50
+"""People erased per transaction: short transactions, so replies never wait long (500 people
+with a month of check-ins each held SQLite's write lock, and the event loop, for 130 ms;
+BENCHMARKS.md, "The daily tidy")."""
 
 EpisodeEnds = tuple[datetime | None, datetime | None, datetime | None]
 """An episode's onset, recovery and end, any of them absent."""
