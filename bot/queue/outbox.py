@@ -356,12 +356,17 @@ async def settle(
         )
 
 
-async def release(session: AsyncSession, ids: Sequence[int]) -> None:
-    """Hand claimed messages back: owed again at once, as they were, not after a lease."""
+async def release(session: AsyncSession, worker: str, ids: Sequence[int]) -> None:
+    """Hand back messages ``worker`` holds: owed again at once, as they were, not after a
+    lease. One whose lease ran out and that another sender claimed since stays theirs."""
     if ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.CLAIMED)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == OutboxStatus.CLAIMED,
+                OutboxMessage.claimed_by == worker,
+            )
             .values(status=OutboxStatus.PENDING, lease_until=None, claimed_by=None)
         )
 

@@ -128,6 +128,10 @@ class Sender:
         self._stopping = False
         self._renewing: asyncio.Task[None] | None = None
         self._backlog: Backlog | None = None
+        self._stranded: set[int] = set()
+        """Rows this sender holds and is not sending, that it could not settle or hand back
+        (the database was away). Its renewals would keep them claimed for as long as it
+        runs, so they are handed back at every delivery until that lands."""
 
     def start(self) -> None:
         """Renew this sender's leases while it runs (a slow batch is never claimed twice)."""
@@ -248,6 +252,8 @@ class Sender:
 
     async def _deliver_due(self) -> int:
         delivered = 0
+        if self._stranded:
+            await self._hand_back()
         while not self._stopping:
             async with self._sessions.begin() as session:
                 heads = await outbox.claim_heads(
@@ -273,16 +279,20 @@ class Sender:
         async with self._slots, self._chat_lock(head.chat_id):
             rows = [head]
             if head.chat_id in more:
-                async with self._sessions.begin() as session:
-                    rows += await outbox.claim_chat(
-                        session,
-                        head.chat_id,
-                        self.worker,
-                        self._clock.now(),
-                        due_only=True,
-                        lease=self._lease,
-                        holding=head.id,
-                    )
+                try:
+                    async with self._sessions.begin() as session:
+                        rows += await outbox.claim_chat(
+                            session,
+                            head.chat_id,
+                            self.worker,
+                            self._clock.now(),
+                            due_only=True,
+                            lease=self._lease,
+                            holding=head.id,
+                        )
+                except Exception:
+                    # The head is held, and renewed: it goes now, alone, rather than never.
+                    log.exception("outbox row %s: could not claim what follows it", head.id)
             sent, stopped = await self._send_in_order(rows)
             if head.chat_id in more and not stopped:
                 sent += await self._drain(head.chat_id, due_only=True)
@@ -366,8 +376,8 @@ class Sender:
             async with self._sessions.begin() as session:
                 return await self._record_failure(session, group, error, reason, now)
         except Exception:
-            # The database is away too: the lease runs out and the rows are owed again.
             log.exception("outbox row %s: could not record a failed send", row.id)
+            self._stranded.update(each.id for each in group)
             return False
 
     async def _record_failure(
@@ -454,11 +464,19 @@ class Sender:
         return out_of_quiet_hours(moment, ZoneInfo(zone or self._settings.care.default_timezone))
 
     async def _release(self, rows: Sequence[outbox.Claimed]) -> None:
+        self._stranded.update(row.id for row in rows)
+        await self._hand_back()
+
+    async def _hand_back(self) -> None:
+        """Hand back the rows held and not being sent: owed again at once."""
+        rows = sorted(self._stranded)
         try:
             async with self._sessions.begin() as session:
-                await outbox.release(session, [row.id for row in rows])
+                await outbox.release(session, self.worker, rows)
         except Exception:
-            log.exception("could not hand back %s outbox rows; their lease will", len(rows))
+            log.exception("could not hand back %s outbox rows; trying again", len(rows))
+        else:
+            self._stranded.difference_update(rows)
 
     async def _renew_leases(self) -> None:
         """Every third of a lease, so two renewals can fail before a claim runs out."""

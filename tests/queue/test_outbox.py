@@ -120,7 +120,7 @@ async def test_due_only_waits_behind_a_retry_the_fast_path_tries_again(
     )
     emergency, reply = await _chat(engine, ALEX, "w")
     async with session_factory(engine).begin() as session:  # the first send failed (5xx)
-        await outbox.release(session, [reply.id])
+        await outbox.release(session, "w", [reply.id])
         await outbox.retry_at(
             session, emergency.id, NOW + timedelta(minutes=1), "5xx", attempt=True
         )
@@ -207,3 +207,14 @@ async def test_forgetting_takes_so_many_at_a_time_and_only_what_was_settled_befo
         "owed": OutboxStatus.PENDING,
         "sent later": OutboxStatus.SENT,
     }
+
+
+async def test_a_hand_back_leaves_what_another_sender_claimed_since(engine: AsyncEngine) -> None:
+    await _owe(engine, _letter(ALEX, OutboxKind.ESCALATION, "emergency"))
+    [held] = await _chat(engine, ALEX, "slow")
+    later = NOW + LEASE + timedelta(seconds=1)  # the slow sender's lease ran out
+    assert await _heads(engine, "quick", later) == ["emergency"]
+    async with session_factory(engine).begin() as session:
+        await outbox.release(session, "slow", [held.id])
+    assert await _statuses(engine) == {"emergency": OutboxStatus.CLAIMED}
+    assert await _heads(engine, "other", later) == []  # still the quick sender's

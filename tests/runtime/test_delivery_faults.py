@@ -8,6 +8,7 @@ outbox and the due queue hold.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from bot.queue import outbox
 from bot.runtime import dispatcher
 from bot.telegram.sender import LONGEST_ESCALATION_WAIT, MAX_AGE
 from bot.texts import ENGLISH, Contacts
+from tests.support.database_away import AwayableDatabase, awayable_database
 from tests.support.enrol import enrol
 from tests.support.harness import ADMIN_CHAT, BotUnderTest, bot_under_test
 from tests.support.seed import seed_due_checkins
@@ -351,6 +353,42 @@ async def test_sent_messages_are_forgotten_after_a_day_a_few_at_a_time(
 async def _count_outbox(bot: BotUnderTest) -> int:
     async with bot.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+async def _away_for_a_second(database: AwayableDatabase) -> None:
+    async with database.away():
+        await asyncio.sleep(1.0)
+
+
+async def test_an_emergency_whose_failed_send_could_not_be_recorded_goes_at_the_next_tick(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram fails the EMERGENCY while the database is away (PostgreSQL cut off, SQLite's
+    write lock held elsewhere), so the failure cannot be written down: the row is still this
+    sender's, and its renewals would keep it claimed, unsent, for as long as the process runs.
+    It is handed back and sent at the next tick, well within its lease."""
+    async with awayable_database(database_url, database_sqlite_busy_timeout=0.2) as database:
+        bot = database.bot
+        bot.clock.set(TUESDAY_9)
+        [(person_id, chat)] = await _people(bot, 1, first_user_id=830_000)
+        await _owe_emergency(bot, person_id, chat.chat_id)
+        bot.api.faults.add("sendMessage", chat.chat_id, status=500, delay=0.5)
+        with caplog.at_level(logging.ERROR):
+            ticking = asyncio.create_task(bot.tick())
+            for _ in range(500):  # until the EMERGENCY reaches Telegram, which will fail it
+                if bot.api.calls_to("sendMessage"):
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.gather(ticking, _away_for_a_second(database))
+        assert any("could not record a failed send" in r.getMessage() for r in caplog.records)
+        assert EMERGENCY_TEXT not in _texts(chat)
+
+        bot.clock.advance(TICK)  # far within the lease: renewed, it would never run out
+        await bot.tick()
+        assert _texts(chat).count(EMERGENCY_TEXT) == 1
+        assert _texts(chat)[0] == EMERGENCY_TEXT  # before the check-in that waited behind it
+        statuses = await _statuses(bot)
+        assert statuses[(OutboxKind.ESCALATION, OutboxStatus.SENT)] == 1
 
 
 async def test_an_emergency_failing_for_two_hours_is_still_tried_and_comes_once(
