@@ -28,6 +28,7 @@ from bot.conversation.flows import check_moves
 from bot.conversation.scheduled import prepare
 from bot.conversation.turn import Incoming, Turn
 from bot.db import repository
+from bot.db.errors import is_transient
 from bot.db.models import DUE_PRIORITY, DueKind, DueStatus, OutboxKind
 from bot.queue import inbox, outbox, owed
 from bot.runtime.checkin_batch import prepare_checkins
@@ -141,10 +142,23 @@ class Dispatcher:
         return len(batch)
 
     async def _decide_each(self, rows: Sequence[owed.Claimed], now: datetime) -> None:
+        """Decide ``rows`` one by one. A row that cannot be decided is given up, unless the
+        database failed rather than the row (locked, away, full): then it and the rows after
+        it stay claimed and are decided again when their lease runs out, never given up for
+        what passes in seconds (a check-in, or ES-FOLLOW-UP's question, lost)."""
         for row in sorted(rows, key=lambda row: (row.priority, row.due_at)):
             try:
                 await self._decide_one(row, now)
             except Exception as error:
+                if is_transient(error):
+                    log.warning(
+                        "queue row %s (%s): the database failed (%s); the rest of the batch "
+                        "is decided again when its lease runs out",
+                        row.id,
+                        row.kind,
+                        type(error).__name__,
+                    )
+                    return
                 log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
                 async with self._sessions.begin() as session:
                     await owed.fail(session, [(row.id, type(error).__name__)])

@@ -13,13 +13,14 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from bot.db.models import CheckIn, OutboxMessage, OutboxStatus
+from bot.db.models import CheckIn, DueMessage, DueStatus, OutboxMessage, OutboxStatus
 from bot.fake_telegram.person import Person
 from tests.support.database_away import proxied_bot, send_failing, write_lock_held
 from tests.support.enrol import enrol
 from tests.support.harness import BotUnderTest, bot_under_test
+from tests.support.seed import seed_due_checkins
 from tests.support.snapshot import snapshot
 
 APOLOGY = "Sorry, I couldn't save that. Please send it again."
@@ -145,3 +146,34 @@ async def test_a_reply_sent_while_sqlite_is_locked_is_marked_later_and_never_sen
                 )
             )
         assert statuses == {OutboxStatus.SENT}
+
+
+async def test_a_full_disk_while_check_ins_are_decided_gives_none_up(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's disk fills up as the due check-ins are turned into messages: those it stops
+    stay owed, not given up, and once there is room again they go out when their lease runs
+    out; everyone gets their check-in once."""
+    async with bot_under_test(database_url) as bot:
+        await seed_due_checkins(
+            bot.sessions.kw["bind"], 60, bot.clock.now(), first_user_id=9_400_000
+        )
+        people = [bot.api.person(9_400_000 + n) for n in range(60)]
+        async with bot.sessions.begin() as session:  # the file may grow no further
+            pages = await session.scalar(text("PRAGMA page_count"))
+            await session.execute(text(f"PRAGMA max_page_count = {pages}"))
+        with caplog.at_level(logging.WARNING):
+            await bot.tick()
+        assert any("the database failed" in r.getMessage() for r in caplog.records)
+        assert [person for person in people if not person.messages]  # held back by the fault
+        async with bot.sessions() as session:
+            statuses = set(await session.scalars(select(DueMessage.status)))
+        assert DueStatus.FAILED not in statuses
+
+        async with bot.sessions.begin() as session:  # room again
+            await session.execute(text("PRAGMA max_page_count = 1073741823"))
+        bot.clock.advance(bot.settings.queue.lease + timedelta(seconds=1))
+        await bot.tick()
+        for person in people:
+            [check_in] = person.messages
+            assert (check_in.text or "").startswith("Check-in, day 1")
