@@ -13,13 +13,15 @@ from bot.fake_telegram.models import ApiError
 class RateLimits:
     """Telegram's published limits: about 1 message/s per chat (short bursts tolerated), and 30
     messages/s overall. A chat may send ``per_chat * per_chat_window`` messages within any
-    ``per_chat_window`` seconds; the bot ``overall * overall_window`` within ``overall_window``.
+    ``per_chat_window`` seconds; the bot ``overall * overall_window`` within ``overall_window``,
+    or ``paid_overall`` for a message sent as a paid broadcast (``allow_paid_broadcast``).
     """
 
     per_chat: float = 1.0
     per_chat_window: float = 3.0
     overall: float = 30.0
     overall_window: float = 1.0
+    paid_overall: float = 1000.0
 
 
 class SendLog:
@@ -37,12 +39,13 @@ class SendLog:
     def all_times(self) -> list[float]:
         return sorted(t for times in self._times.values() for t in times)
 
-    def check(self, chat_id: int, at: float) -> None:
+    def check(self, chat_id: int, at: float, *, paid: bool = False) -> None:
         """Raise the 429 Telegram would give if one more send now broke the limits."""
         limits = self._limits
         if limits is None:
             return
-        wait = _over(self._recent_all, at, limits.overall_window, limits.overall)
+        overall = limits.paid_overall if paid else limits.overall
+        wait = _over(self._recent_all, at, limits.overall_window, overall)
         recent = self._recent_chat.get(chat_id)
         if recent is not None:
             wait = max(wait, _over(recent, at, limits.per_chat_window, limits.per_chat))

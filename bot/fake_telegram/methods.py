@@ -246,7 +246,7 @@ def send_message(api: BotApiState, params: JSONDict, files: Files) -> JSONDict:
     text = check_message_text(raw, params.get("parse_mode"))
     markup = check_reply_markup(params.get("reply_markup"))
     _reply_target(state, params)
-    api.sends.check(state.chat_id, api.now())
+    api.sends.check(state.chat_id, api.now(), paid=params.get("allow_paid_broadcast") is True)
     return _record_send(
         api, state, "text", text, params, entities_key="entities", raw_text=raw, reply_markup=markup
     )
@@ -261,7 +261,7 @@ def _send_media(
     markup = check_reply_markup(params.get("reply_markup"))
     _reply_target(state, params)
     upload = _upload(api, params, files, kind, folder)
-    api.sends.check(state.chat_id, api.now())
+    api.sends.check(state.chat_id, api.now(), paid=params.get("allow_paid_broadcast") is True)
     return _record_send(
         api,
         state,

@@ -81,6 +81,7 @@ _BOOL_FIELDS = frozenset(
         "disable_content_type_detection",
         "has_spoiler",
         "show_caption_above_media",
+        "allow_paid_broadcast",
     }
 )
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

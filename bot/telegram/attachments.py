@@ -36,16 +36,26 @@ async def _input_file(attachment: Attachment, draw: Draw) -> InputFile:
 
 
 async def send_attachment(
-    bot: ExtBot[Lane], chat_id: int, message: Outgoing, draw: Draw, lane: Lane | None
+    bot: ExtBot[Lane],
+    chat_id: int,
+    message: Outgoing,
+    draw: Draw,
+    lane: Lane | None,
+    *,
+    paid: bool = False,
 ) -> Any:
     attachment = message.attachment
     assert attachment is not None
     upload = await _input_file(attachment, draw)
-    caption = message.text or None
+    options: dict[str, Any] = {
+        "caption": message.text or None,
+        "allow_paid_broadcast": paid or None,
+        "rate_limit_args": lane,
+    }
     try:
         if attachment.kind is AttachmentKind.PHOTO:
-            return await bot.send_photo(chat_id, upload, caption=caption, rate_limit_args=lane)
-        return await bot.send_document(chat_id, upload, caption=caption, rate_limit_args=lane)
+            return await bot.send_photo(chat_id, upload, **options)
+        return await bot.send_document(chat_id, upload, **options)
     finally:
         _discard(attachment, upload)
 

@@ -346,11 +346,18 @@ class Sender:
             return
         message = Outgoing.from_payload(first.payload)
         lane = Lane.BULK if first.kind is OutboxKind.SCHEDULED else Lane.REPLY
+        # TELEGRAM_PAID_BROADCAST: the due queue's messages are paid for, so Telegram takes
+        # them at TELEGRAM_BULK_RATE beyond its free 30 a second.
+        paid = lane is Lane.BULK and self._settings.telegram.paid_broadcast
         if message.attachment is not None:
-            await send_attachment(self.bot, first.chat_id, message, self._draw, lane)
+            await send_attachment(self.bot, first.chat_id, message, self._draw, lane, paid=paid)
         else:
             await self.bot.send_message(
-                first.chat_id, message.text, reply_markup=markup(message), rate_limit_args=lane
+                first.chat_id,
+                message.text,
+                reply_markup=markup(message),
+                allow_paid_broadcast=paid or None,
+                rate_limit_args=lane,
             )
 
     async def send_directly(self, chat_id: int, messages: Sequence[Outgoing]) -> None:

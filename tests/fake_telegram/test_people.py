@@ -103,3 +103,18 @@ async def test_enforced_limits_answer_429(monkeypatch: pytest.MonkeyPatch) -> No
         clock[0] = 2.0
         await client.send_message(alex.chat_id, "3")
         assert alex.texts == ["1", "2", "3"]
+
+
+async def test_paid_broadcasts_go_past_the_free_overall_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    limits = RateLimits(per_chat=1.0, per_chat_window=1.0, overall=30.0, paid_overall=1000.0)
+    server = FakeTelegram(now=lambda: 0.0, enforce_limits=True, limits=limits)
+    async with server as api, make_bot(api) as client:
+        for user_id in range(2001, 2101):  # 100 chats within the same second
+            chat_id = api.person(user_id).chat_id
+            await client.send_message(chat_id, "Check-in", allow_paid_broadcast=True)
+        with pytest.raises(RetryAfter):  # a free message is still held to 30 a second
+            await client.send_message(api.person(3001).chat_id, "Check-in")
+        assert api.max_sends_in_window(None, 1.0) == 100

@@ -415,3 +415,25 @@ async def test_an_emergency_failing_for_two_hours_is_still_tried_and_comes_once(
     back = bot.clock.now()
     await _tick_until(bot, back + LONGEST_ESCALATION_WAIT + TICK)
     assert _texts(chat).count(EMERGENCY_TEXT) == 1
+
+
+async def test_paid_broadcasts_are_asked_for_on_the_due_queues_messages_only(
+    database_url: str,
+) -> None:
+    """TELEGRAM_PAID_BROADCAST: Telegram takes the due queue's messages beyond 30 a second
+    only when each is sent as a paid broadcast; a reply is never paid for."""
+    async with bot_under_test(
+        database_url, telegram_paid_broadcast=True, telegram_bulk_rate=100
+    ) as bot:
+        bot.clock.set(TUESDAY_9)
+        people = await _people(bot, 3, first_user_id=840_000)
+        await bot.tick()
+        check_ins = bot.api.calls_to("sendMessage")
+        assert len(check_ins) == 3
+        assert all(call.params.get("allow_paid_broadcast") is True for call in check_ins)
+
+        [(_person_id, chat), *_] = people
+        await bot.send(chat, "5")
+        [reply] = bot.api.calls_to("sendMessage")[3:]
+        assert reply.params["chat_id"] == chat.chat_id
+        assert "allow_paid_broadcast" not in reply.params
