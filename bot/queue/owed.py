@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Person
@@ -230,33 +230,53 @@ def _lease_expired(now: datetime) -> ColumnElement[bool]:
     )
 
 
+class ClaimLost(Exception):
+    """A row's lease ran out while it was being decided, and another worker claimed it since:
+    what was decided for it must not be committed, or the person would be told twice."""
+
+
+def _still_held(rows: Sequence[Claimed]) -> ColumnElement[bool]:
+    """These rows, each still under the claim that returned it: every claim counts an
+    attempt, so a row claimed again since has another ``attempts``. (``id IN`` as well lets
+    SQLite find them by their key, not among every claimed row.)"""
+    return and_(
+        _DUE_MESSAGES.c.id.in_([row.id for row in rows]),
+        _DUE_MESSAGES.c.status == DueStatus.CLAIMED,
+        tuple_(_DUE_MESSAGES.c.id, _DUE_MESSAGES.c.attempts).in_(
+            [(row.id, row.attempts) for row in rows]
+        ),
+    )
+
+
 async def settle(
-    session: AsyncSession, ids: Sequence[int], status: DueStatus, now: datetime
+    session: AsyncSession, rows: Sequence[Claimed], status: DueStatus, now: datetime
 ) -> None:
-    """Record the outcome of claimed rows: sent (to the outbox), cancelled (nothing to say)."""
-    if not ids:
+    """Record the outcome of claimed rows: sent (to the outbox), cancelled (nothing to say).
+    Raises :class:`ClaimLost` if any of them was claimed again since."""
+    if not rows:
         return
-    await session.execute(
-        update(DueMessage)
-        .where(DueMessage.id.in_(ids))
+    result = await session.execute(
+        update(_DUE_MESSAGES)
+        .where(_still_held(rows))
         .values(
             status=status,
             lease_until=None,
             sent_at=now if status is DueStatus.SENT else None,
         )
     )
+    if int(getattr(result, "rowcount", 0) or 0) != len(rows):
+        raise ClaimLost(f"{len(rows)} queue rows were claimed again since")
 
 
-async def fail(session: AsyncSession, failures: Sequence[tuple[int, str]]) -> None:
-    """Give up on claimed rows: (row id, why) each, in one executemany."""
-    if not failures:
-        return
-    await session.execute(
-        update(_DUE_MESSAGES)
-        .where(_DUE_MESSAGES.c.id == bindparam("b_id"))
-        .values(status=DueStatus.FAILED, lease_until=None, last_error=bindparam("b_error")),
-        [{"b_id": row_id, "b_error": error[:200]} for row_id, error in failures],
-    )
+async def fail(session: AsyncSession, failures: Sequence[tuple[Claimed, str]]) -> None:
+    """Give up on claimed rows: (row, why) each. A row claimed again since is left to
+    whoever holds it now."""
+    for row, error in failures:
+        await session.execute(
+            update(_DUE_MESSAGES)
+            .where(_still_held([row]))
+            .values(status=DueStatus.FAILED, lease_until=None, last_error=error[:200])
+        )
 
 
 async def requeue_failed(session: AsyncSession, now: datetime) -> int:

@@ -149,6 +149,8 @@ class Dispatcher:
         for row in sorted(rows, key=lambda row: (row.priority, row.due_at)):
             try:
                 await self._decide_one(row, now)
+            except owed.ClaimLost:
+                log.warning("queue row %s (%s): claimed again by another worker", row.id, row.kind)
             except Exception as error:
                 if is_transient(error):
                     log.warning(
@@ -161,7 +163,7 @@ class Dispatcher:
                     return
                 log.exception("queue row %s (%s) could not be prepared", row.id, row.kind)
                 async with self._sessions.begin() as session:
-                    await owed.fail(session, [(row.id, type(error).__name__)])
+                    await owed.fail(session, [(row, type(error).__name__)])
 
     async def _decide_checkins(
         self, rows: Sequence[owed.Claimed], now: datetime
@@ -180,7 +182,7 @@ class Dispatcher:
                     for item in plain
                 ]
                 await outbox.post(session, letters, now)
-                await owed.settle(session, [item.row.id for item in plain], DueStatus.SENT, now)
+                await owed.settle(session, [item.row for item in plain], DueStatus.SENT, now)
         except Exception:
             log.exception("a batch of %s check-ins could not be prepared together", len(rows))
             return list(rows)
@@ -192,7 +194,7 @@ class Dispatcher:
         async with self._sessions.begin() as session:
             person = await repository.lock_person_by_id(session, row.person_id)
             if person is None:
-                await owed.settle(session, [row.id], DueStatus.CANCELLED, now)
+                await owed.settle(session, [row], DueStatus.CANCELLED, now)
                 return
             turn = Turn(
                 session=session,
@@ -203,10 +205,10 @@ class Dispatcher:
                 conversation=await repository.conversation_of(session, person),
             )
             if not await prepare(turn, row):
-                await owed.settle(session, [row.id], DueStatus.CANCELLED, now)
+                await owed.settle(session, [row], DueStatus.CANCELLED, now)
                 return
             check_moves(turn.moves)
             # ES-FOLLOW-UP is safety-netting: owed until delivered (see OutboxKind.FOLLOW_UP).
             kind = OutboxKind.FOLLOW_UP if row.kind is DueKind.FOLLOW_UP else OutboxKind.SCHEDULED
             await outbox.post(session, turn.letters(kind), now)
-            await owed.settle(session, [row.id], DueStatus.SENT, now)
+            await owed.settle(session, [row], DueStatus.SENT, now)

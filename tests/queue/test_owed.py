@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import session_factory
 from bot.db.models import DueKind, DueMessage, DueStatus, Person, PersonStatus
-from bot.queue.owed import Owed, owe
+from bot.queue.owed import ClaimLost, Owed, claim, fail, owe, settle
 
 pytestmark = pytest.mark.each_database
 
@@ -85,3 +85,31 @@ async def test_a_cancelled_key_is_owed_again_at_the_new_time(engine: AsyncEngine
     assert await _rows(engine) == [(DueKind.CHECKIN, "2026-11-26", DueStatus.PENDING, later, {})]
     async with session_factory(engine)() as session:
         assert await session.scalar(select(DueMessage.attempts)) == 0
+
+
+async def test_a_row_claimed_again_since_is_neither_settled_nor_given_up_by_its_first_claim(
+    engine: AsyncEngine,
+) -> None:
+    """A worker whose lease ran out while it decided a row must not commit what it decided:
+    another worker has claimed the row since, and will say it once."""
+    person_id = await _person_id(engine)
+    async with session_factory(engine).begin() as session:
+        await owe(session, [Owed(person_id, DueKind.CHECKIN, "2026-11-25", NOW)], NOW)
+    lease = timedelta(seconds=30)
+    async with session_factory(engine).begin() as session:
+        [slow] = await claim(session, NOW, 10, lease)
+    later = NOW + lease + timedelta(seconds=1)
+    async with session_factory(engine).begin() as session:
+        [quick] = await claim(session, later, 10, lease)
+    assert (quick.id, quick.attempts) == (slow.id, slow.attempts + 1)
+
+    with pytest.raises(ClaimLost):
+        async with session_factory(engine).begin() as session:
+            await settle(session, [slow], DueStatus.SENT, later)
+    async with session_factory(engine).begin() as session:
+        await fail(session, [(slow, "a bug")])
+    assert [row[2] for row in await _rows(engine)] == [DueStatus.CLAIMED]
+
+    async with session_factory(engine).begin() as session:
+        await settle(session, [quick], DueStatus.SENT, later)
+    assert [row[2] for row in await _rows(engine)] == [DueStatus.SENT]
