@@ -56,6 +56,13 @@ OLDEST_OWED = Gauge(
     ["kind"],
     registry=REGISTRY,
 )
+GIVEN_UP = Gauge(
+    "backcheck_given_up_messages",
+    "Outbox messages given up (refused by Telegram, or failing for six hours), by kind, until "
+    "`python -m bot requeue` owes them again; an alert given up is one the operators never saw.",
+    ["kind"],
+    registry=REGISTRY,
+)
 DUE = Gauge(
     "backcheck_due_rows",
     "Due-queue rows whose time has come and that are not decided yet.",
@@ -75,6 +82,7 @@ SERIES = (
     "backcheck_escalations",
     "backcheck_owed_messages",
     "backcheck_oldest_owed_seconds",
+    "backcheck_given_up_messages",
     "backcheck_due_rows",
     "backcheck_inbox_open_updates",
 )

@@ -115,6 +115,14 @@ class Health:
                     .group_by(OutboxMessage.kind)
                 )
             }
+            given_up = {
+                kind: count
+                for kind, count in await session.execute(
+                    select(OutboxMessage.kind, func.count())
+                    .where(OutboxMessage.status == OutboxStatus.FAILED)
+                    .group_by(OutboxMessage.kind)
+                )
+            }
             due = await session.scalar(
                 select(func.count()).where(
                     DueMessage.status == DueStatus.PENDING, DueMessage.due_at <= now
@@ -133,6 +141,7 @@ class Health:
             metrics.OWED.labels(kind.value).set(row.rows if row else 0)
             age = (now - row.oldest).total_seconds() if row else 0.0
             metrics.OLDEST_OWED.labels(kind.value).set(max(age, 0.0))
+            metrics.GIVEN_UP.labels(kind.value).set(given_up.get(kind, 0))
         metrics.DUE.set(due or 0)
         metrics.ESCALATIONS.clear()
         for level, outcome, count in escalations:

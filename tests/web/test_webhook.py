@@ -15,16 +15,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import CheckIn, InboxUpdate
+from bot.db.models import CheckIn, InboxUpdate, OutboxKind
 from bot.fake_telegram.person import Person
 from bot.metrics import SERIES
+from bot.queue import outbox
 from bot.runtime.health import Health, embedded_server
 from bot.runtime.web import web_app
 from bot.telegram.app import build_application
 from bot.telegram.webhook import SECRET_HEADER, WebhookInbox, webhook_path
 from tests.support.database_away import awayable_database
 from tests.support.enrol import Answers, taps_to_the_zone
-from tests.support.harness import BotUnderTest
+from tests.support.harness import ADMIN_CHAT, BotUnderTest
 from tests.support.network import free_port
 from tests.support.snapshot import snapshot
 
@@ -188,6 +189,20 @@ async def test_metrics_expose_every_named_series_and_count_what_happened(
         assert 'backcheck_owed_messages{kind="escalation"} 0.0' in page
         assert "7104" not in page  # no person in a label
         assert "Dee" not in page
+
+
+async def test_metrics_count_an_operators_alert_that_was_given_up(bot: BotUnderTest) -> None:
+    """The bot was taken out of the operators' chat: its alert is refused and given up, and the
+    given-up series says so, where a dashboard shows it."""
+    async with web_process(bot) as web:
+        bot.api.faults.add("sendMessage", ADMIN_CHAT, status=403, description="Forbidden")
+        async with bot.sessions.begin() as session:
+            alert = outbox.Letter(ADMIN_CHAT, None, OutboxKind.ALERT, {"text": "P-7 EMERGENCY"})
+            await outbox.post(session, [alert], bot.clock.now())
+        await bot.tick()
+        page = (await web.client.get("/metrics")).text
+        assert 'backcheck_given_up_messages{kind="alert"} 1.0' in page
+        assert 'backcheck_given_up_messages{kind="escalation"} 0.0' in page
 
 
 async def test_healthz_and_readyz_answer_when_all_is_well(bot: BotUnderTest) -> None:
