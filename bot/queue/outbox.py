@@ -292,12 +292,20 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return due_at
 
 
-async def renew(session: AsyncSession, worker: str, now: datetime, lease: timedelta) -> int:
-    """Extend every claim ``worker`` holds; how many it holds."""
+async def renew(
+    session: AsyncSession,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    passing_by: Sequence[int] = (),
+) -> int:
+    """Extend every claim ``worker`` holds but those ``passing_by`` (left to run out); how
+    many it extended."""
+    held = and_(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.CLAIMED)
+    if passing_by:
+        held = and_(held, OutboxMessage.id.not_in(passing_by))
     result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.CLAIMED)
-        .values(lease_until=now + lease)
+        update(OutboxMessage).where(held).values(lease_until=now + lease)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -38,10 +38,12 @@ _OWE_COLUMNS = (
 )
 _OWE_CONFLICT = (
     "ON CONFLICT (person_id, kind, slot) DO UPDATE SET status = excluded.status, "
-    "due_at = excluded.due_at, attempts = 0, lease_until = NULL "
+    "due_at = excluded.due_at, lease_until = NULL "
     "WHERE due_messages.status = :cancelled"
 )
-"""A key already owed is left as it is, unless it was cancelled: then it is owed again."""
+"""A key already owed is left as it is, unless it was cancelled: then it is owed again. Its
+``attempts`` go on counting: each claim's count is the token settling checks (:func:`settle`),
+so a count must never come round again."""
 _CANCELLED = bindparam("cancelled", DueStatus.CANCELLED, type_=_DUE_MESSAGES.c.status.type)
 
 _OWE = text(
@@ -237,7 +239,8 @@ class ClaimLost(Exception):
 
 def _still_held(rows: Sequence[Claimed]) -> ColumnElement[bool]:
     """These rows, each still under the claim that returned it: every claim counts an
-    attempt, so a row claimed again since has another ``attempts``. (``id IN`` as well lets
+    attempt, and nothing sets the count back, so a row claimed again since has another
+    ``attempts``. (``id IN`` as well lets
     SQLite find them by their key, not among every claimed row.)"""
     return and_(
         _DUE_MESSAGES.c.id.in_([row.id for row in rows]),
@@ -284,7 +287,7 @@ async def requeue_failed(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         update(DueMessage)
         .where(DueMessage.status == DueStatus.FAILED)
-        .values(status=DueStatus.PENDING, due_at=now, attempts=0, lease_until=None)
+        .values(status=DueStatus.PENDING, due_at=now, lease_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -150,7 +150,11 @@ class Dispatcher:
             try:
                 await self._decide_one(row, now)
             except owed.ClaimLost:
-                log.warning("queue row %s (%s): claimed again by another worker", row.id, row.kind)
+                log.warning(
+                    "queue row %s (%s): no longer this worker's (claimed again, or erased)",
+                    row.id,
+                    row.kind,
+                )
             except Exception as error:
                 if is_transient(error):
                     log.warning(

@@ -130,8 +130,9 @@ class Sender:
         self._backlog: Backlog | None = None
         self._stranded: set[int] = set()
         """Rows this sender holds and is not sending, that it could not settle or hand back
-        (the database was away). Its renewals would keep them claimed for as long as it
-        runs, so they are handed back at every delivery until that lands."""
+        (the database was away). Its renewals pass them by, so their lease runs out and they
+        are owed again, escalations first, rather than held unsent for as long as it runs;
+        claimed again, they are renewed again."""
 
     def start(self) -> None:
         """Renew this sender's leases while it runs (a slow batch is never claimed twice)."""
@@ -233,6 +234,7 @@ class Sender:
                 )
             if not rows:
                 break
+            self._taken(rows)
             done, stopped = await self._send_in_order(rows)
             sent += done
             if stopped:
@@ -252,8 +254,6 @@ class Sender:
 
     async def _deliver_due(self) -> int:
         delivered = 0
-        if self._stranded:
-            await self._hand_back()
         while not self._stopping:
             async with self._sessions.begin() as session:
                 heads = await outbox.claim_heads(
@@ -262,6 +262,7 @@ class Sender:
                 more = await outbox.chats_with_more(session, [row.chat_id for row in heads])
             if not heads:
                 break
+            self._taken(heads)
             counts = await asyncio.gather(*(self._deliver_head(row, more) for row in heads))
             delivered += sum(counts)
             if len(heads) < self._batch_size:
@@ -293,6 +294,7 @@ class Sender:
                 except Exception:
                     # The head is held, and renewed: it goes now, alone, rather than never.
                     log.exception("outbox row %s: could not claim what follows it", head.id)
+            self._taken(rows)
             sent, stopped = await self._send_in_order(rows)
             if head.chat_id in more and not stopped:
                 sent += await self._drain(head.chat_id, due_only=True)
@@ -340,15 +342,18 @@ class Sender:
 
     async def _send(self, group: Sequence[outbox.Claimed]) -> None:
         first = group[0]
+        # TELEGRAM_PAID_BROADCAST: every message is paid for, so Telegram takes the due queue
+        # at TELEGRAM_BULK_RATE beyond its free 30 a second, and no escalation or reply meets
+        # a 429 that the wave's messages caused.
+        paid = self._settings.telegram.paid_broadcast
         if first.kind is OutboxKind.ALERT:
             text = "\n".join(str(row.payload["text"]) for row in group)
-            await self.bot.send_message(first.chat_id, text, rate_limit_args=Lane.REPLY)
+            await self.bot.send_message(
+                first.chat_id, text, allow_paid_broadcast=paid or None, rate_limit_args=Lane.REPLY
+            )
             return
         message = Outgoing.from_payload(first.payload)
         lane = Lane.BULK if first.kind is OutboxKind.SCHEDULED else Lane.REPLY
-        # TELEGRAM_PAID_BROADCAST: the due queue's messages are paid for, so Telegram takes
-        # them at TELEGRAM_BULK_RATE beyond its free 30 a second.
-        paid = lane is Lane.BULK and self._settings.telegram.paid_broadcast
         if message.attachment is not None:
             await send_attachment(self.bot, first.chat_id, message, self._draw, lane, paid=paid)
         else:
@@ -471,27 +476,30 @@ class Sender:
         return out_of_quiet_hours(moment, ZoneInfo(zone or self._settings.care.default_timezone))
 
     async def _release(self, rows: Sequence[outbox.Claimed]) -> None:
-        self._stranded.update(row.id for row in rows)
-        await self._hand_back()
-
-    async def _hand_back(self) -> None:
-        """Hand back the rows held and not being sent: owed again at once."""
-        rows = sorted(self._stranded)
         try:
             async with self._sessions.begin() as session:
-                await outbox.release(session, self.worker, rows)
+                await outbox.release(session, self.worker, [row.id for row in rows])
         except Exception:
-            log.exception("could not hand back %s outbox rows; trying again", len(rows))
-        else:
-            self._stranded.difference_update(rows)
+            log.exception("could not hand back %s outbox rows; their lease will", len(rows))
+            self._stranded.update(row.id for row in rows)
+
+    def _taken(self, rows: Sequence[outbox.Claimed]) -> None:
+        """Rows just claimed: in hand again, so renewed again, even one stranded before."""
+        self._stranded.difference_update(row.id for row in rows)
+
+    async def renew(self) -> None:
+        """Extend the leases of the rows this sender is working on (not the stranded ones)."""
+        async with self._sessions.begin() as session:
+            await outbox.renew(
+                session, self.worker, self._clock.now(), self._lease, sorted(self._stranded)
+            )
 
     async def _renew_leases(self) -> None:
         """Every third of a lease, so two renewals can fail before a claim runs out."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             try:
-                async with self._sessions.begin() as session:
-                    await outbox.renew(session, self.worker, self._clock.now(), self._lease)
+                await self.renew()
             except Exception:
                 log.exception("could not renew the outbox leases")
 

@@ -218,3 +218,18 @@ async def test_a_hand_back_leaves_what_another_sender_claimed_since(engine: Asyn
         await outbox.release(session, "slow", [held.id])
     assert await _statuses(engine) == {"emergency": OutboxStatus.CLAIMED}
     assert await _heads(engine, "other", later) == []  # still the quick sender's
+
+
+async def test_a_renewal_passes_by_the_rows_it_is_told_to(engine: AsyncEngine) -> None:
+    await _owe(
+        engine,
+        _letter(ALEX, OutboxKind.ESCALATION, "emergency"),
+        _letter(SAM, OutboxKind.REPLY, "reply", person_id=None),
+    )
+    async with session_factory(engine).begin() as session:
+        emergency, _reply = await outbox.claim_heads(session, "w1", NOW, 10, LEASE)
+    later = NOW + LEASE - timedelta(seconds=1)
+    async with session_factory(engine).begin() as session:
+        assert await outbox.renew(session, "w1", later, LEASE, [emergency.id]) == 1
+    # The emergency's lease ran out: owed again, to any sender; the reply is still w1's.
+    assert await _heads(engine, "w2", NOW + LEASE + timedelta(seconds=1)) == ["emergency"]

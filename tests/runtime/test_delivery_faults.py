@@ -360,13 +360,14 @@ async def _away_for_a_second(database: AwayableDatabase) -> None:
         await asyncio.sleep(1.0)
 
 
-async def test_an_emergency_whose_failed_send_could_not_be_recorded_goes_at_the_next_tick(
+async def test_an_emergency_whose_failed_send_could_not_be_recorded_goes_when_its_lease_ends(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Telegram fails the EMERGENCY while the database is away (PostgreSQL cut off, SQLite's
     write lock held elsewhere), so the failure cannot be written down: the row is still this
-    sender's, and its renewals would keep it claimed, unsent, for as long as the process runs.
-    It is handed back and sent at the next tick, well within its lease."""
+    sender's. Its renewals pass it by, so its lease runs out and it is sent then, once, before
+    the check-in behind it; renewed like the rest, it stayed claimed and unsent for as long as
+    the process ran."""
     async with awayable_database(database_url, database_sqlite_busy_timeout=0.2) as database:
         bot = database.bot
         bot.clock.set(TUESDAY_9)
@@ -383,7 +384,10 @@ async def test_an_emergency_whose_failed_send_could_not_be_recorded_goes_at_the_
         assert any("could not record a failed send" in r.getMessage() for r in caplog.records)
         assert EMERGENCY_TEXT not in _texts(chat)
 
-        bot.clock.advance(TICK)  # far within the lease: renewed, it would never run out
+        lease = bot.settings.queue.lease
+        bot.clock.advance(lease * 2 / 3)
+        await bot.sender.renew()  # the sender's renewal, as it runs every third of a lease
+        bot.clock.advance(lease / 3 + TICK)
         await bot.tick()
         assert _texts(chat).count(EMERGENCY_TEXT) == 1
         assert _texts(chat)[0] == EMERGENCY_TEXT  # before the check-in that waited behind it
@@ -417,23 +421,31 @@ async def test_an_emergency_failing_for_two_hours_is_still_tried_and_comes_once(
     assert _texts(chat).count(EMERGENCY_TEXT) == 1
 
 
-async def test_paid_broadcasts_are_asked_for_on_the_due_queues_messages_only(
+async def test_paid_broadcasts_are_asked_for_on_every_message_the_outbox_sends(
     database_url: str,
 ) -> None:
-    """TELEGRAM_PAID_BROADCAST: Telegram takes the due queue's messages beyond 30 a second
-    only when each is sent as a paid broadcast; a reply is never paid for."""
+    """TELEGRAM_PAID_BROADCAST: Telegram takes the due queue's messages beyond 30 a second only
+    when each is sent as a paid broadcast; the replies and escalations are paid for too, so
+    none of them meets a 429 that the wave caused."""
     async with bot_under_test(
         database_url, telegram_paid_broadcast=True, telegram_bulk_rate=100
     ) as bot:
         bot.clock.set(TUESDAY_9)
-        people = await _people(bot, 3, first_user_id=840_000)
+        [(person_id, chat), *_] = await _people(bot, 3, first_user_id=840_000)
         await bot.tick()
-        check_ins = bot.api.calls_to("sendMessage")
-        assert len(check_ins) == 3
-        assert all(call.params.get("allow_paid_broadcast") is True for call in check_ins)
-
-        [(_person_id, chat), *_] = people
         await bot.send(chat, "5")
-        [reply] = bot.api.calls_to("sendMessage")[3:]
-        assert reply.params["chat_id"] == chat.chat_id
-        assert "allow_paid_broadcast" not in reply.params
+        await _owe_emergency(bot, person_id, chat.chat_id)
+        await bot.tick()
+        sends = bot.api.calls_to("sendMessage")
+        assert len(sends) == 3 + 1 + 2  # check-ins, the reply, the EMERGENCY and its alert
+        assert all(call.params.get("allow_paid_broadcast") is True for call in sends)
+
+
+async def test_without_paid_broadcasts_nothing_is_paid_for(bot: BotUnderTest) -> None:
+    bot.clock.set(TUESDAY_9)
+    [(_person_id, chat)] = await _people(bot, 1, first_user_id=841_000)
+    await bot.tick()
+    await bot.send(chat, "5")
+    sends = bot.api.calls_to("sendMessage")
+    assert len(sends) == 2
+    assert not any("allow_paid_broadcast" in call.params for call in sends)
