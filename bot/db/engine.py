@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, NullPool, event
+from sqlalchemy import Engine, NullPool, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -197,3 +197,9 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
         await read_only_connection(session)
         yield session
         await session.rollback()
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed. Both drivers report it (asyncpg from the
+    command's status, SQLite from the cursor); the typed ``Result`` does not declare it."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import BindParameter, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import rows_changed
 from bot.db.models import InboxUpdate
 
 _INBOX = cast(Table, InboxUpdate.__table__)
@@ -159,4 +160,4 @@ async def prune(session: AsyncSession, before: datetime, at_most: int) -> int:
         .limit(at_most)
     )
     result = await session.execute(delete(_INBOX).where(_INBOX.c.update_id.in_(oldest)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import rows_changed
 from bot.db.models import OUTBOX_PRIORITY, OutboxKind, OutboxMessage, OutboxStatus
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -307,7 +308,7 @@ async def renew(
     result = await session.execute(
         update(OutboxMessage).where(held).values(lease_until=now + lease)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 _IDS: BindParameter[int] = bindparam("b_ids", expanding=True)
@@ -386,7 +387,7 @@ async def release_worker(session: AsyncSession, worker: str) -> int:
         .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.CLAIMED)
         .values(status=OutboxStatus.PENDING, lease_until=None, claimed_by=None)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def cancel_person(session: AsyncSession, person_id: int, error: str) -> list[Claimed]:
@@ -412,7 +413,7 @@ async def requeue_failed(session: AsyncSession, now: datetime) -> int:
         .where(OutboxMessage.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, due_at=now, attempts=0, last_error=None)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def prune_sent(session: AsyncSession, before: datetime, at_most: int) -> int:
@@ -429,4 +430,4 @@ async def prune_sent(session: AsyncSession, before: datetime, at_most: int) -> i
         .limit(at_most)
     )
     result = await session.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(oldest)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import rows_changed
 from bot.db.models import DUE_PRIORITY, DueKind, DueMessage, DueStatus, Person
 
 _DUE_MESSAGES = cast(Table, DueMessage.__table__)
@@ -240,8 +241,8 @@ class ClaimLost(Exception):
 def _still_held(rows: Sequence[Claimed]) -> ColumnElement[bool]:
     """These rows, each still under the claim that returned it: every claim counts an
     attempt, and nothing sets the count back, so a row claimed again since has another
-    ``attempts``. (``id IN`` as well lets
-    SQLite find them by their key, not among every claimed row.)"""
+    ``attempts``. (``id IN`` as well lets SQLite find them by their key, not among every
+    claimed row.)"""
     return and_(
         _DUE_MESSAGES.c.id.in_([row.id for row in rows]),
         _DUE_MESSAGES.c.status == DueStatus.CLAIMED,
@@ -267,7 +268,7 @@ async def settle(
             sent_at=now if status is DueStatus.SENT else None,
         )
     )
-    if int(getattr(result, "rowcount", 0) or 0) != len(rows):
+    if rows_changed(result) != len(rows):
         raise ClaimLost(f"{len(rows)} queue rows were claimed again since")
 
 
@@ -289,7 +290,7 @@ async def requeue_failed(session: AsyncSession, now: datetime) -> int:
         .where(DueMessage.status == DueStatus.FAILED)
         .values(status=DueStatus.PENDING, due_at=now, lease_until=None)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def mark_blocked(session: AsyncSession, person_ids: Iterable[int], now: datetime) -> None:

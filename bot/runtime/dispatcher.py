@@ -43,7 +43,7 @@ SENT_KEPT = timedelta(days=1)
 """Sent messages are kept a day, for an operator looking into a delivery; what a person was
 told lives on in the rows it came from (check-ins, escalations)."""
 FORGOTTEN_AT_ONCE = 1_000
-"""Rows deleted a transaction when forgetting what was sent (BENCHMARKS.md, "Forgetting")."""
+"""Rows deleted a transaction when forgetting what was sent (BENCHMARKS.md, "The daily tidy")."""
 
 
 class Dispatcher:

@@ -47,15 +47,19 @@ async def send_attachment(
     attachment = message.attachment
     assert attachment is not None
     upload = await _input_file(attachment, draw)
-    options: dict[str, Any] = {
-        "caption": message.text or None,
-        "allow_paid_broadcast": paid or None,
-        "rate_limit_args": lane,
-    }
+    caption, paid_for = message.text or None, paid or None
     try:
         if attachment.kind is AttachmentKind.PHOTO:
-            return await bot.send_photo(chat_id, upload, **options)
-        return await bot.send_document(chat_id, upload, **options)
+            return await bot.send_photo(
+                chat_id,
+                upload,
+                caption=caption,
+                allow_paid_broadcast=paid_for,
+                rate_limit_args=lane,
+            )
+        return await bot.send_document(
+            chat_id, upload, caption=caption, allow_paid_broadcast=paid_for, rate_limit_args=lane
+        )
     finally:
         _discard(attachment, upload)
 
