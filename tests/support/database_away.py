@@ -4,6 +4,7 @@ connection, as a long report or another process would hold it."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,11 +21,13 @@ from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 @asynccontextmanager
 async def write_lock_held(database_url: str) -> AsyncIterator[sqlite3.Connection]:
-    """Another writer holds SQLite's write lock until the block ends (or it commits)."""
+    """Another writer holds SQLite's write lock until the block ends (or it commits). Taken
+    in a thread: the bot's writer runs a transaction's statements on the event loop, so a
+    lock waited for on the loop while the bot is mid-transaction would never be given."""
     path = make_url(database_url).database
     assert path is not None
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
     try:
         yield other
     finally:
